@@ -125,6 +125,9 @@ func start(t testing.TB, binDir string) (*Cluster, error) {
 		"--service-account-signing-key-file="+creds.saKey,
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--authorization-mode=RBAC",
+		// As on real clusters: privileged pods are then refused by
+		// PodSecurity in restricted namespaces, not by the apiserver.
+		"--allow-privileged=true",
 		"--profiling=false",
 	)
 	if err != nil {

@@ -1,0 +1,180 @@
+// Package conformance_test checks the compiler's output against a real
+// kube-apiserver and kube-controller-manager: golden files only prove that
+// the output did not change, these tests prove that a cluster accepts it.
+package conformance_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authstack/authstack/internal/testcluster"
+)
+
+// fieldManager owns every field the tests apply.
+const fieldManager = "authstack-conformance"
+
+// startCluster starts the cluster with the CRDs of testdata/crds installed.
+func startCluster(t *testing.T) *testcluster.Cluster {
+	t.Helper()
+	kubeBin := requireEnv(t, "AUTHSTACK_KUBE_BIN", "directory holding kube-apiserver, kube-controller-manager and kubectl")
+	c := testcluster.Start(t, kubeBin)
+	// Server-side: the ExternalSecret CRD is too big for client-side
+	// apply's last-applied annotation.
+	if _, err := c.Kubectl(nil, "apply", "--server-side", "--field-manager="+fieldManager,
+		"-f", filepath.Join(repoRoot, "testdata", "crds")); err != nil {
+		t.Fatalf("install CRDs: %v", err)
+	}
+	if _, err := c.Kubectl(nil, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"); err != nil {
+		t.Fatalf("wait for CRDs: %v", err)
+	}
+	return c
+}
+
+// createRestrictedNamespace creates a namespace in which the Pod Security
+// Standard "restricted" is enforced (pods are rejected) and warned about
+// (workload templates draw warnings, which the checks turn into errors).
+func createRestrictedNamespace(t *testing.T, c *testcluster.Cluster, name string) {
+	t.Helper()
+	ns := fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+    pod-security.kubernetes.io/warn: restricted
+    pod-security.kubernetes.io/warn-version: latest
+`, name)
+	if _, err := c.Kubectl([]byte(ns), "apply", "--server-side", "--field-manager="+fieldManager, "-f", "-"); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+}
+
+// dryRunApply server-side applies manifests with --dry-run=server in
+// namespace ns: every admission plugin (PodSecurity included) and strict
+// field validation run, nothing is stored. Any error or warning is returned
+// as an error.
+func dryRunApply(c *testcluster.Cluster, ns string, manifests []byte) error {
+	res, err := c.Kubectl(manifests, "apply", "--server-side", "--dry-run=server",
+		"--validate=strict", "--warnings-as-errors", "--field-manager="+fieldManager,
+		"--namespace="+ns, "-f", "-")
+	if err != nil {
+		return err
+	}
+	// --warnings-as-errors already fails on apiserver warnings; anything
+	// else kubectl has to say is suspicious too.
+	if s := strings.TrimSpace(res.Stderr); s != "" {
+		return fmt.Errorf("kubectl wrote to stderr: %s", s)
+	}
+	return nil
+}
+
+// TestConformance runs the cluster checks on one control plane: the
+// harness self-test, the server-side dry run of every example on every
+// target, and the secret-rotation lifecycle.
+func TestConformance(t *testing.T) {
+	bin := authstackBin(t)
+	c := startCluster(t)
+	t.Run("harness", func(t *testing.T) { testHarness(t, c) })
+	t.Run("dry-run", func(t *testing.T) { testDryRun(t, c, bin) })
+	t.Run("rotation", func(t *testing.T) { testRotation(t, c, bin) })
+}
+
+// testHarness proves that the dry-run check can fail: manifests that break
+// the restricted policy, strict validation or a CRD's schema are refused.
+func testHarness(t *testing.T, c *testcluster.Cluster) {
+	const ns = "conformance-harness"
+	createRestrictedNamespace(t, c, ns)
+	cases := []struct {
+		name, manifest, want string
+	}{{
+		name: "privileged pod is rejected",
+		manifest: `apiVersion: v1
+kind: Pod
+metadata: {name: privileged}
+spec:
+  containers:
+  - name: c
+    image: busybox
+    securityContext: {privileged: true}
+`,
+		want: `violates PodSecurity "restricted:latest"`,
+	}, {
+		name: "privileged deployment is warned about",
+		manifest: `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: privileged}
+spec:
+  selector: {matchLabels: {app: privileged}}
+  template:
+    metadata: {labels: {app: privileged}}
+    spec:
+      containers:
+      - name: c
+        image: busybox
+        securityContext: {privileged: true}
+`,
+		want: `would violate PodSecurity "restricted:latest"`,
+	}, {
+		name: "unknown field is rejected",
+		manifest: `apiVersion: v1
+kind: Service
+metadata: {name: typo}
+spec:
+  ports: [{port: 80, targetPrt: 8080}]
+`,
+		want: `.targetPrt: field not declared in schema`,
+	}, {
+		name: "custom resource of the wrong type is rejected",
+		manifest: `apiVersion: cloud.google.com/v1
+kind: BackendConfig
+metadata: {name: wrong}
+spec:
+  healthCheck: {port: "3000"}
+`,
+		want: `.spec.healthCheck.port: expected numeric`,
+	}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := dryRunApply(c, ns, []byte(tc.manifest))
+			if err == nil {
+				t.Fatal("dry run accepted the manifest")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("dry run failed for another reason than %q: %v", tc.want, err)
+			}
+		})
+	}
+	t.Run("valid manifest is accepted", func(t *testing.T) {
+		if err := dryRunApply(c, ns, []byte(`apiVersion: v1
+kind: ServiceAccount
+metadata: {name: fine}
+`)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// testDryRun applies every example's output for every target with
+// --dry-run=server in a restricted namespace.
+func testDryRun(t *testing.T, c *testcluster.Cluster, bin string) {
+	for _, ex := range loadExamples(t) {
+		ns := ex.namespace
+		if ns == "" {
+			// Objects without a namespace land in the one given to kubectl.
+			ns = "conformance-" + ex.name
+		}
+		createRestrictedNamespace(t, c, ns)
+		for _, target := range targets {
+			t.Run(ex.name+"/"+target, func(t *testing.T) {
+				out := render(t, bin, target, ex.stack, ex.secret)
+				objs := parseObjects(t, out)
+				if err := dryRunApply(c, ns, out); err != nil {
+					t.Fatalf("apiserver refused the %s output (%v): %v", target, kinds(objs), err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package conformance_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// targets are the overlays every example is rendered for.
+var targets = []string{"minikube", "eks", "gke", "aks"}
+
+// repoRoot is the repository root, relative to this package's directory
+// (go test runs tests in their package directory).
+const repoRoot = "../.."
+
+// requireEnv returns the value of an environment variable that names a tool
+// the stage needs. Without it the test is skipped on a developer machine but
+// fails in CI, where a skip would silently hide the whole stage.
+func requireEnv(t *testing.T, name, hint string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v != "" {
+		return v
+	}
+	msg := fmt.Sprintf("%s is not set (%s); run: make test-conformance", name, hint)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// authstackBin returns the absolute path of the compiler under test.
+func authstackBin(t *testing.T) string {
+	t.Helper()
+	bin, err := filepath.Abs(requireEnv(t, "AUTHSTACK_BIN", "path of the authstack binary"))
+	if err != nil {
+		t.Fatalf("resolve AUTHSTACK_BIN: %v", err)
+	}
+	return bin
+}
+
+// example is one directory under examples/.
+type example struct {
+	name       string // directory name
+	stack      string // path of stack.yaml
+	secret     string // path of better-auth-secret.yaml
+	stackName  string // metadata.name of the AuthStack
+	namespace  string // spec.namespace, empty when the spec leaves it out
+	secretName string // spec.auth.secret.name
+	secretKey  string // spec.auth.secret.key
+	dbName     string // spec.database.url.name
+	dbKey      string // spec.database.url.key
+}
+
+// minExamples guards against a glob that silently matches too little: the
+// stage promises the reference stack plus four differing examples.
+const minExamples = 5
+
+// loadExamples reads every examples/*/stack.yaml.
+func loadExamples(t *testing.T) []example {
+	t.Helper()
+	stacks, err := filepath.Glob(filepath.Join(repoRoot, "examples", "*", "stack.yaml"))
+	if err != nil {
+		t.Fatalf("list examples: %v", err)
+	}
+	if len(stacks) < minExamples {
+		t.Fatalf("found %d examples (%v), want at least %d", len(stacks), stacks, minExamples)
+	}
+	var out []example
+	for _, stack := range stacks {
+		dir := filepath.Dir(stack)
+		data, err := os.ReadFile(stack)
+		if err != nil {
+			t.Fatalf("read example: %v", err)
+		}
+		var spec struct {
+			Metadata struct{ Name string }
+			Spec     struct {
+				Namespace string
+				Auth      struct{ Secret struct{ Name, Key string } }
+				Database  struct{ URL struct{ Name, Key string } }
+			}
+		}
+		if err := yaml.Unmarshal(data, &spec); err != nil {
+			t.Fatalf("parse %s: %v", stack, err)
+		}
+		ex := example{
+			name:       filepath.Base(dir),
+			stack:      stack,
+			secret:     filepath.Join(dir, "better-auth-secret.yaml"),
+			stackName:  spec.Metadata.Name,
+			namespace:  spec.Spec.Namespace,
+			secretName: spec.Spec.Auth.Secret.Name,
+			secretKey:  spec.Spec.Auth.Secret.Key,
+			dbName:     spec.Spec.Database.URL.Name,
+			dbKey:      spec.Spec.Database.URL.Key,
+		}
+		if ex.secretKey == "" {
+			ex.secretKey = "better-auth-secret" // the schema's default
+		}
+		if _, err := os.Stat(ex.secret); err != nil {
+			t.Fatalf("example %s has no better-auth-secret.yaml: %v", ex.name, err)
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// render runs "authstack render" for one target and returns its output.
+func render(t *testing.T, bin, target string, files ...string) []byte {
+	t.Helper()
+	args := []string{"render", "--target", target}
+	for _, f := range files {
+		args = append(args, "-f", f)
+	}
+	cmd := exec.Command(bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("authstack %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// object is the part of a rendered object that the checks look at.
+type object struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name        string            `yaml:"name"`
+		Namespace   string            `yaml:"namespace"`
+		Annotations map[string]string `yaml:"annotations"`
+	} `yaml:"metadata"`
+	Spec struct {
+		Template struct {
+			Metadata struct {
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"metadata"`
+		} `yaml:"template"`
+	} `yaml:"spec"`
+}
+
+// group returns the API group of the object ("" for the core group).
+func (o object) group() string {
+	g, _, ok := strings.Cut(o.APIVersion, "/")
+	if !ok {
+		return ""
+	}
+	return g
+}
+
+// ref is the object's kubectl resource reference, qualified by group so
+// that kinds of different groups cannot be confused.
+func (o object) ref() string {
+	kind := strings.ToLower(o.Kind)
+	if g := o.group(); g != "" {
+		kind += "." + g
+	}
+	return kind + "/" + o.Metadata.Name
+}
+
+// key identifies the object within one namespace.
+func (o object) key() string { return o.group() + "/" + o.Kind + "/" + o.Metadata.Name }
+
+// parseObjects splits multi-document YAML into objects, skipping empty
+// documents.
+func parseObjects(t *testing.T, data []byte) []object {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var objs []object
+	for {
+		var o object
+		err := dec.Decode(&o)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("parse rendered YAML: %v", err)
+		}
+		if o.Kind == "" {
+			continue
+		}
+		objs = append(objs, o)
+	}
+	if len(objs) == 0 {
+		t.Fatal("rendered output holds no object")
+	}
+	return objs
+}
+
+// kinds lists the distinct kinds of objs, for messages.
+func kinds(objs []object) []string {
+	var ks []string
+	for _, o := range objs {
+		if !slices.Contains(ks, o.Kind) {
+			ks = append(ks, o.Kind)
+		}
+	}
+	return ks
+}
