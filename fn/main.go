@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 
@@ -56,10 +57,17 @@ the package; with --target it emits that target's final manifests.`,
 			if term.IsTerminal(int(os.Stdin.Fd())) {
 				return usageError{errors.New("no command given and standard input is a terminal: pass a ResourceList on standard input, or use a command")}
 			}
-			if err := fn.Execute(krm.Processor(target), os.Stdin, os.Stdout); err != nil {
-				return errors.New("authstack: the function reported errors (see results)")
+			in, err := io.ReadAll(os.Stdin)
+			if err != nil {
+				return fmt.Errorf("read ResourceList: %w", err)
 			}
-			return nil
+			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
+			// functionConfig, as kpt sends to a function declared without one.
+			out, err := fn.Run(krm.Processor(target), in)
+			if _, werr := os.Stdout.Write(out); werr != nil {
+				return werr
+			}
+			return err
 		},
 	}
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")

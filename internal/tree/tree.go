@@ -63,7 +63,10 @@ func (t *Tree) Render(dir string) ([]byte, error) {
 			return nil, fmt.Errorf("render %s: %w", dir, err)
 		}
 	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fsys, "/"+dir)
+	// The options of `kustomize build` without flags: same order, same bytes.
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified
+	m, err := krusty.MakeKustomizer(opts).Run(fsys, "/"+dir)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
