@@ -1,9 +1,11 @@
 # Conformance stage: the compiler's output against a real kube-apiserver and
 # kube-controller-manager, plus kube-score. See docs/conformance.md.
 #
-# Included by the top-level Makefile, which defines the "build" target that
-# produces $(AUTHSTACK_BIN). Including this file makes "make test" run the
-# stage too, so that CI runs it on every submission.
+# Included by the top-level Makefile, which defines "build" (producing
+# $(AUTHSTACK_BIN)) and "test" (go test ./...). This file makes "test" depend
+# on the tools and exports their paths, so that "make test" runs the
+# conformance packages instead of skipping them, and CI runs the stage on
+# every submission. "make test-conformance" runs the stage alone.
 #
 # The tools are installed idempotently into $(CACHE), outside the repository:
 # the first run builds Kubernetes from source (minutes), later runs reuse it.
@@ -12,20 +14,25 @@ AUTHSTACK_BIN      ?= bin/authstack
 CACHE              ?= $(or $(AUTHSTACK_CACHE),$(HOME)/.cache/authstack)
 KUBE_VERSION       ?= v1.37.2
 KUBE_SCORE_VERSION ?= v1.20.0
-KUBE_BIN           := $(CACHE)/kube/$(KUBE_VERSION)
-KUBE_SCORE_DIR     := $(CACHE)/kube-score/$(KUBE_SCORE_VERSION)
+KUBE_BIN           := $(abspath $(CACHE)/kube/$(KUBE_VERSION))
+KUBE_SCORE_DIR     := $(abspath $(CACHE)/kube-score/$(KUBE_SCORE_VERSION))
 # apt-get needs root; CI runners are usually not root but have sudo.
 SUDO               ?= $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: test-conformance install-kube install-etcd install-kube-score
+# Read by test/conformance and internal/testcluster; a relative
+# AUTHSTACK_BIN is taken from the repository root.
+export AUTHSTACK_BIN
+export AUTHSTACK_KUBE_BIN   := $(KUBE_BIN)
+export AUTHSTACK_KUBE_SCORE := $(KUBE_SCORE_DIR)/kube-score
 
-test: test-conformance
+.PHONY: test-conformance conformance-tools install-kube install-etcd install-kube-score
 
-test-conformance: build install-kube install-etcd install-kube-score
-	AUTHSTACK_BIN=$(abspath $(AUTHSTACK_BIN)) \
-	AUTHSTACK_KUBE_BIN=$(KUBE_BIN) \
-	AUTHSTACK_KUBE_SCORE=$(KUBE_SCORE_DIR)/kube-score \
+test: build conformance-tools
+
+test-conformance: build conformance-tools
 	go test -count=1 -timeout=20m ./test/conformance/ ./internal/testcluster/
+
+conformance-tools: install-kube install-etcd install-kube-score
 
 install-kube:
 	AUTHSTACK_CACHE=$(CACHE) KUBE_VERSION=$(KUBE_VERSION) hack/install-kube.sh

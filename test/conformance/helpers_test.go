@@ -39,10 +39,15 @@ func requireEnv(t *testing.T, name, hint string) string {
 	return ""
 }
 
-// authstackBin returns the absolute path of the compiler under test.
+// authstackBin returns the absolute path of the compiler under test. A
+// relative AUTHSTACK_BIN is relative to the repository root, where make runs.
 func authstackBin(t *testing.T) string {
 	t.Helper()
-	bin, err := filepath.Abs(requireEnv(t, "AUTHSTACK_BIN", "path of the authstack binary"))
+	bin := requireEnv(t, "AUTHSTACK_BIN", "path of the authstack binary")
+	if !filepath.IsAbs(bin) {
+		bin = filepath.Join(repoRoot, bin)
+	}
+	bin, err := filepath.Abs(bin)
 	if err != nil {
 		t.Fatalf("resolve AUTHSTACK_BIN: %v", err)
 	}
