@@ -151,8 +151,46 @@ type object struct {
 			Metadata struct {
 				Annotations map[string]string `yaml:"annotations"`
 			} `yaml:"metadata"`
+			Spec struct {
+				Containers     []container `yaml:"containers"`
+				InitContainers []container `yaml:"initContainers"`
+			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
+}
+
+// container is the part of a container that can read a Secret.
+type container struct {
+	Env []struct {
+		ValueFrom struct {
+			SecretKeyRef struct {
+				Name string `yaml:"name"`
+			} `yaml:"secretKeyRef"`
+		} `yaml:"valueFrom"`
+	} `yaml:"env"`
+	EnvFrom []struct {
+		SecretRef struct {
+			Name string `yaml:"name"`
+		} `yaml:"secretRef"`
+	} `yaml:"envFrom"`
+}
+
+// readsSecret reports whether the object's pod template reads the Secret
+// name through the environment.
+func (o object) readsSecret(name string) bool {
+	for _, c := range append(o.Spec.Template.Spec.Containers, o.Spec.Template.Spec.InitContainers...) {
+		for _, e := range c.Env {
+			if e.ValueFrom.SecretKeyRef.Name == name {
+				return true
+			}
+		}
+		for _, e := range c.EnvFrom {
+			if e.SecretRef.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // group returns the API group of the object ("" for the core group).

@@ -145,6 +145,12 @@ func rotationParts(t *testing.T, ex example, objs []object) (job, hash string) {
 			}
 			job = o.Metadata.Name
 		}
+		// A Deployment that reads the secret without the annotation would
+		// keep running with the old secret after a rotation.
+		if o.Kind == "Deployment" && o.readsSecret(ex.secretName) != usesSecret(o) {
+			t.Fatalf("Deployment %s: reads Secret %s: %t, but has %s: %t",
+				o.Metadata.Name, ex.secretName, o.readsSecret(ex.secretName), hashAnnotation, usesSecret(o))
+		}
 		if h := o.Spec.Template.Metadata.Annotations[hashAnnotation]; h != "" {
 			if hash != "" && h != hash {
 				t.Fatalf("pod templates disagree on %s: %s and %s", hashAnnotation, hash, h)
