@@ -2,10 +2,8 @@
 # kube-controller-manager, plus kube-score. See docs/conformance.md.
 #
 # Included by the top-level Makefile, which defines "build" (producing
-# $(AUTHSTACK_BIN)) and "test" (go test ./...). This file makes "test" depend
-# on the tools and exports their paths, so that "make test" runs the
-# conformance packages instead of skipping them, and CI runs the stage on
-# every submission. "make test-conformance" runs the stage alone.
+# $(AUTHSTACK_BIN)) and runs test-conformance as part of "make test", so CI
+# runs the stage on every submission.
 #
 # The tools are installed idempotently into $(CACHE), outside the repository:
 # the first run builds Kubernetes from source (minutes), later runs reuse it.
@@ -19,18 +17,14 @@ KUBE_SCORE_DIR     := $(abspath $(CACHE)/kube-score/$(KUBE_SCORE_VERSION))
 # apt-get needs root; CI runners are usually not root but have sudo.
 SUDO               ?= $(if $(filter 0,$(shell id -u)),,sudo)
 
-# Read by test/conformance and internal/testcluster; a relative
-# AUTHSTACK_BIN is taken from the repository root.
-export AUTHSTACK_BIN
-export AUTHSTACK_KUBE_BIN   := $(KUBE_BIN)
-export AUTHSTACK_KUBE_SCORE := $(KUBE_SCORE_DIR)/kube-score
-
 .PHONY: test-conformance conformance-tools install-kube install-etcd install-kube-score
 
-test: build conformance-tools
-
+# The variables tell the tests where the tools are; see docs/conformance.md.
 test-conformance: build conformance-tools
-	go test -count=1 -timeout=20m ./test/conformance/ ./internal/testcluster/
+	AUTHSTACK_BIN=$(abspath $(AUTHSTACK_BIN)) \
+	AUTHSTACK_KUBE_BIN=$(KUBE_BIN) \
+	AUTHSTACK_KUBE_SCORE=$(KUBE_SCORE_DIR)/kube-score \
+	go test -count=1 -timeout=20m ./test/conformance/
 
 conformance-tools: install-kube install-etcd install-kube-score
 

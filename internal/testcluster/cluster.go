@@ -169,6 +169,16 @@ func start(t testing.TB, binDir string) (*Cluster, error) {
 	}
 }
 
+// PIDs returns the process ids of the control plane, which are also the ids
+// of their process groups; tests use them to check the cleanup.
+func (c *Cluster) PIDs() []int {
+	var pids []int
+	for _, p := range c.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	return pids
+}
+
 // Result is the output of one kubectl run.
 type Result struct {
 	Stdout, Stderr string
