@@ -63,7 +63,7 @@ the package; with --target it emits that target's final manifests.`,
 			}
 			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
 			// functionConfig, as kpt sends to a function declared without one.
-			out, err := fn.Run(krm.Processor(target), in)
+			out, err := fn.Run(krm.Processor(target, os.Stderr), in)
 			if _, werr := os.Stdout.Write(out); werr != nil {
 				return werr
 			}
