@@ -225,7 +225,7 @@ func (o *Options) purge(ctx context.Context, db *sql.DB, log *logger) (Report, e
 	if err := tx.Commit(); err != nil {
 		return Report{}, fmt.Errorf("commit: %w", err)
 	}
-	log.printf("deleted %d keys", deleted)
+	log.printf("deleted %d of %d keys", deleted, report.Scanned)
 	return report, nil
 }
 
@@ -296,12 +296,16 @@ func (l *logger) printf(format string, args ...any) {
 	fmt.Fprintln(l.w, l.mask(fmt.Sprintf(format, args...)))
 }
 
+// mask removes the password and puts driver errors, which can span lines,
+// on one line.
 func (l *logger) mask(s string) string {
-	if l.password == "" {
-		return s
+	if l.password != "" {
+		s = strings.ReplaceAll(s, l.password, "xxxxx")
 	}
-	return strings.ReplaceAll(s, l.password, "xxxxx")
+	return oneLine.Replace(s)
 }
+
+var oneLine = strings.NewReplacer(":\n\t", ": ", "\n\t", "; ", "\n", "; ")
 
 // redact masks the password in err's message; errors.Is and errors.As
 // still see the wrapped error.

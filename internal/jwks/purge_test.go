@@ -173,7 +173,7 @@ func TestPurge(t *testing.T) {
 			if got := d.ids(t, table); !slices.Equal(got, []string{"k-good", "k-odd", "k-plain"}) {
 				t.Errorf("rows left: %v", got)
 			}
-			for _, line := range []string{"k-bad-1: undecryptable with the configured secrets: authentication failed", "deleted 2 keys"} {
+			for _, line := range []string{"k-bad-1: undecryptable with the configured secrets: authentication failed", "deleted 2 of 5 keys"} {
 				if !strings.Contains(log.String(), line) {
 					t.Errorf("log lacks %q:\n%s", line, log.String())
 				}
