@@ -3,7 +3,7 @@
 // environment, whether real Better Auth can still sign with them. The Go
 // unit tests of internal/jwks replay these verdicts without a database.
 //
-// Usage: node vectors.mjs > testdata/better-auth/vectors.json
+// Usage: e2e/better-auth/run.sh vectors (or make better-auth-vectors)
 import { memoryAdapter } from "better-auth/adapters/memory";
 import { betterAuthVersion, makeAuth, trySign } from "./lib.mjs";
 
