@@ -10,25 +10,6 @@ import (
 	"github.com/authstack/authstack/internal/jwks"
 )
 
-// usageError marks a command-line mistake, which exits with status 2
-// rather than 1.
-type usageError struct{ error }
-
-func (e usageError) Unwrap() error { return e.error }
-
-// exitCode maps an error returned by a command to the process exit status:
-// 0 for none, 2 for usage errors, 1 otherwise.
-func exitCode(err error) int {
-	var u usageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &u):
-		return 2
-	}
-	return 1
-}
-
 // newJWKSPurgeCommand returns `authstack jwks-purge`, which the Job emitted
 // after each BETTER_AUTH_SECRET rotation runs.
 func newJWKSPurgeCommand() *cobra.Command {

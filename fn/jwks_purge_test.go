@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -14,25 +15,25 @@ func TestJWKSPurgeCommandErrors(t *testing.T) {
 		closedDB = "postgres://app:" + password + "@127.0.0.1:1/auth"
 	)
 	tests := []struct {
-		name     string
-		args     []string
-		env      map[string]string
-		wantCode int
-		wantErr  string
+		name      string
+		args      []string
+		env       map[string]string
+		wantUsage bool
+		wantErr   string
 	}{
-		{"unknown flag", []string{"--force"}, nil, 2, "unknown flag: --force"},
-		{"positional argument", []string{"jwks"}, nil, 2, `unknown command "jwks"`},
-		{"bad dialect", []string{"--dialect=sqlite"}, nil, 2, `invalid --dialect "sqlite"`},
-		{"bad strategy", []string{"--strategy=expired"}, nil, 2, `invalid --strategy "expired"`},
-		{"bad table", []string{"--table=jwks;drop"}, nil, 2, "invalid --table"},
-		{"bad column", []string{"--private-key-column=private key"}, nil, 2, "invalid --private-key-column"},
-		{"bad timeout", []string{"--timeout=0s"}, nil, 2, "invalid --timeout 0s"},
-		{"unparsable timeout", []string{"--timeout=soon"}, nil, 2, `invalid argument "soon"`},
-		{"no DATABASE_URL", nil, map[string]string{"BETTER_AUTH_SECRET": secret}, 1, "DATABASE_URL is not set"},
-		{"no secret", nil, map[string]string{"DATABASE_URL": closedDB}, 1, "no secret: set BETTER_AUTH_SECRET or BETTER_AUTH_SECRETS"},
-		{"bad BETTER_AUTH_SECRETS", nil, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRETS": secret}, 1, "BETTER_AUTH_SECRETS entry 1: want <version>:<secret>"},
-		{"dialect mismatch", []string{"--dialect=mysql"}, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRET": secret}, 1, "invalid DATABASE_URL for MySQL"},
-		{"database down", []string{"--timeout=300ms"}, map[string]string{"DATABASE_URL": closedDB, "AUTH_SECRET": secret}, 1, "connecting to postgres 127.0.0.1:1/auth: context deadline exceeded"},
+		{"unknown flag", []string{"--force"}, nil, true, "unknown flag: --force"},
+		{"positional argument", []string{"jwks"}, nil, true, `unknown command "jwks"`},
+		{"bad dialect", []string{"--dialect=sqlite"}, nil, true, `invalid --dialect "sqlite"`},
+		{"bad strategy", []string{"--strategy=expired"}, nil, true, `invalid --strategy "expired"`},
+		{"bad table", []string{"--table=jwks;drop"}, nil, true, "invalid --table"},
+		{"bad column", []string{"--private-key-column=private key"}, nil, true, "invalid --private-key-column"},
+		{"bad timeout", []string{"--timeout=0s"}, nil, true, "invalid --timeout 0s"},
+		{"unparsable timeout", []string{"--timeout=soon"}, nil, true, `invalid argument "soon"`},
+		{"no DATABASE_URL", nil, map[string]string{"BETTER_AUTH_SECRET": secret}, false, "DATABASE_URL is not set"},
+		{"no secret", nil, map[string]string{"DATABASE_URL": closedDB}, false, "no secret: set BETTER_AUTH_SECRET or BETTER_AUTH_SECRETS"},
+		{"bad BETTER_AUTH_SECRETS", nil, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRETS": secret}, false, "BETTER_AUTH_SECRETS entry 1: want <version>:<secret>"},
+		{"dialect mismatch", []string{"--dialect=mysql"}, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRET": secret}, false, "invalid DATABASE_URL for MySQL"},
+		{"database down", []string{"--timeout=300ms"}, map[string]string{"DATABASE_URL": closedDB, "AUTH_SECRET": secret}, false, "connecting to postgres 127.0.0.1:1/auth: context deadline exceeded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,8 +46,11 @@ func TestJWKSPurgeCommandErrors(t *testing.T) {
 			cmd.SetOut(&out)
 			cmd.SetErr(&out)
 			err := cmd.Execute()
-			if got := exitCode(err); got != tt.wantCode || err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error %v (exit %d), want %q (exit %d)", err, got, tt.wantErr, tt.wantCode)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			}
+			if isUsage := errors.As(err, new(usageError)); isUsage != tt.wantUsage {
+				t.Errorf("usage error (exit 2): %v, want %v", isUsage, tt.wantUsage)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)
@@ -55,11 +59,5 @@ func TestJWKSPurgeCommandErrors(t *testing.T) {
 				t.Errorf("output leaks a secret:\n%s", all)
 			}
 		})
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	if exitCode(nil) != 0 {
-		t.Error("exitCode(nil) != 0")
 	}
 }
