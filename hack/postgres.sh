@@ -17,25 +17,11 @@ data=$dir/data
 db=authstack
 user=authstack
 
-log() { echo "postgres.sh: $*" >&2; }
+. "$(dirname "$0")/throwaway-db.sh"
 
-bindir() {
-  local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$d" ] && echo "$d"
-}
-
-install() {
-  bindir >/dev/null && return
-  if [ "$(id -u)" -ne 0 ]; then
-    log "postgresql is not installed; run as root or: apt-get install -y postgresql"
-    exit 1
-  fi
-  log "installing postgresql (apt-get)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
-}
+# bindir prints the newest server's bin directory: Debian keeps initdb and
+# pg_ctl off PATH.
+bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 # as_owner runs a server command as the data directory's owner: postgres
 # refuses to run as root.
@@ -47,8 +33,6 @@ as_owner() {
   fi
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 running() { [ -f "$data/postmaster.pid" ] && as_owner "$(bindir)/pg_ctl" status -D "$data" >/dev/null 2>&1; }
 
 url() {
@@ -56,7 +40,7 @@ url() {
 }
 
 start() {
-  install
+  [ -n "$(bindir)" ] || apt_install postgresql
   local bin port
   bin=$(bindir)
   if running; then
@@ -66,9 +50,8 @@ start() {
   fi
   rm -rf "$dir"
   mkdir -p "$dir"
-  od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/password"
-  port=${AUTHSTACK_PG_PORT:-55432}
-  while port_in_use "$port"; do port=$((port + 1)); done
+  new_password >"$dir/password"
+  port=$(free_port "${AUTHSTACK_PG_PORT:-55432}")
   echo "$port" >"$dir/port"
   # The server user reads the password file for initdb, then it is root's.
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"

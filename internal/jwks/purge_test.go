@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -65,15 +66,8 @@ func (d testDatabase) createTable(tb testing.TB, rows map[string]string) string 
 	d.exec(tb, fmt.Sprintf("CREATE TABLE %s (%s %s PRIMARY KEY, %s text NOT NULL, %s text NOT NULL, %s timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)",
 		q(table), q("id"), idType, q("publicKey"), q("privateKey"), q("createdAt")))
 	tb.Cleanup(func() { d.exec(tb, "DROP TABLE "+q(table)) })
-	insert := fmt.Sprintf("INSERT INTO %s (%s, %s, %s) VALUES ", q(table), q("id"), q("publicKey"), q("privateKey"))
-	if d.dialect == MySQL {
-		insert += "(?, '{}', ?)"
-	} else {
-		insert += "($1, '{}', $2)"
-	}
-	for id, privateKey := range rows {
-		d.exec(tb, insert, id, privateKey)
-	}
+	ids := slices.Sorted(maps.Keys(rows))
+	d.insert(tb, table, len(ids), func(i int) (string, string) { return ids[i], rows[ids[i]] })
 	return table
 }
 
@@ -346,13 +340,33 @@ func BenchmarkPurge100k(b *testing.B) {
 // fill replaces the table's rows with n rows, alternately good and bad.
 func (d testDatabase) fill(tb testing.TB, table string, n int, good, bad string) {
 	tb.Helper()
+	d.exec(tb, "DELETE FROM "+d.dialect.quote(table))
+	d.insert(tb, table, n, func(i int) (string, string) {
+		if i%2 == 0 {
+			return fmt.Sprintf("k%06d", i), good
+		}
+		return fmt.Sprintf("k%06d", i), bad
+	})
+}
+
+// insert adds n rows, row(i) giving the id and privateKey of the i-th, in
+// multi-row INSERT statements.
+func (d testDatabase) insert(tb testing.TB, table string, n int, row func(i int) (id, privateKey string)) {
+	tb.Helper()
+	const perStatement = 1000
 	q := d.dialect.quote
-	d.exec(tb, "DELETE FROM "+q(table))
-	insert := fmt.Sprintf("INSERT INTO %s (%s, %s, %s) ", q(table), q("id"), q("publicKey"), q("privateKey"))
-	if d.dialect == MySQL {
-		d.exec(tb, "SET SESSION cte_max_recursion_depth = ?", n)
-		d.exec(tb, insert+"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?) SELECT CONCAT('k', i), '{}', IF(i % 2 = 0, ?, ?) FROM s", n, good, bad)
-		return
+	for start := 0; start < n; start += perStatement {
+		var values []string
+		var args []any
+		for i := start; i < min(start+perStatement, n); i++ {
+			id, privateKey := row(i)
+			if d.dialect == MySQL {
+				values = append(values, "(?, '{}', ?)")
+			} else {
+				values = append(values, fmt.Sprintf("($%d, '{}', $%d)", len(args)+1, len(args)+2))
+			}
+			args = append(args, id, privateKey)
+		}
+		d.exec(tb, fmt.Sprintf("INSERT INTO %s (%s, %s, %s) VALUES %s", q(table), q("id"), q("publicKey"), q("privateKey"), strings.Join(values, ", ")), args...)
 	}
-	d.exec(tb, insert+"SELECT 'k' || i, '{}', CASE WHEN i % 2 = 0 THEN $1 ELSE $2 END FROM generate_series(1, $3) AS i", good, bad, n)
 }
