@@ -1,0 +1,146 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/input"
+	"github.com/authstack/authstack/internal/spec"
+)
+
+// addFilenameFlag adds kubectl's -f/--filename.
+func addFilenameFlag(cmd *cobra.Command, files *[]string) {
+	cmd.Flags().StringSliceVarP(files, "filename", "f", nil,
+		"spec and secret files, directories of them, or - for standard input (repeatable)")
+}
+
+// read loads the inputs and prints the specs' warnings.
+func read(cmd *cobra.Command, files []string) (*input.Input, error) {
+	if len(files) == 0 {
+		return nil, usageError{errors.New("no input: pass -f FILE")}
+	}
+	in, err := input.Read(files, cmd.InOrStdin())
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range in.Stacks {
+		printWarnings(cmd.ErrOrStderr(), st.Warnings)
+	}
+	return in, nil
+}
+
+func printWarnings(w io.Writer, warnings spec.Errors) {
+	for _, e := range warnings {
+		fmt.Fprintf(w, "warning: %v\n", e)
+	}
+}
+
+// compileOne compiles the only AuthStack of the inputs.
+func compileOne(cmd *cobra.Command, files []string) (*spec.Stack, *compile.Result, error) {
+	in, err := read(cmd, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := in.One()
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := compile.Stack(st, in.Objects)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", st.File, err)
+	}
+	return st, res, nil
+}
+
+func newBuildCommand() *cobra.Command {
+	var files []string
+	var out string
+	cmd := &cobra.Command{
+		Use:   "build -f FILE... -o DIR",
+		Short: "Write the kustomize tree (bases/ and overlays/) to a directory",
+		Long: `Write the kustomize tree of an AuthStack to DIR: DIR/bases and
+DIR/overlays/<target>, ready for 'kustomize build DIR/overlays/<target>'.
+DIR/bases and DIR/overlays are replaced whole and only once every file is
+written; on error DIR is untouched.`,
+		Example: `  authstack build -f stack.yaml -f better-auth-secret.yaml -o deploy`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return usageError{errors.New("no output directory: pass -o DIR")}
+			}
+			st, res, err := compileOne(cmd, files)
+			if err != nil {
+				return err
+			}
+			if err := res.Tree.Write(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: wrote %d files to %s (targets: %s; auth secret hash %s from %s)\n",
+				st.Metadata.Name, len(res.Tree.Paths()), out, strings.Join(st.Targets(), ", "), res.SecretHash, res.SecretSource)
+			return nil
+		},
+	}
+	addFilenameFlag(cmd, &files)
+	cmd.Flags().StringVarP(&out, "output", "o", "", "directory to write bases/ and overlays/ into")
+	return cmd
+}
+
+func newRenderCommand() *cobra.Command {
+	var files []string
+	var target string
+	cmd := &cobra.Command{
+		Use:   "render -f FILE... --target NAME",
+		Short: "Print one target's final manifests",
+		Long: `Print the final manifests of one target: the same bytes as
+'kustomize build DIR/overlays/NAME' of the tree that 'authstack build' writes.`,
+		Example: `  authstack render -f stack.yaml -f better-auth-secret.yaml --target eks | kubectl apply -f -`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if target == "" {
+				return usageError{errors.New("no target: pass --target NAME")}
+			}
+			st, res, err := compileOne(cmd, files)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(st.Targets(), target) {
+				return fmt.Errorf("%s: spec.targets has no %q (it has %s)", st.File, target, strings.Join(st.Targets(), ", "))
+			}
+			manifests, err := res.Tree.Render(path.Join("overlays", target))
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(manifests)
+			return err
+		},
+	}
+	addFilenameFlag(cmd, &files)
+	cmd.Flags().StringVar(&target, "target", "", "the target to render: minikube, eks, gke or aks")
+	return cmd
+}
+
+func newVetCommand() *cobra.Command {
+	var files []string
+	cmd := &cobra.Command{
+		Use:     "vet -f FILE...",
+		Short:   "Validate AuthStack specs without writing anything",
+		Example: `  authstack vet -f stack.yaml`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			in, err := read(cmd, files)
+			if err != nil {
+				return err
+			}
+			for _, st := range in.Stacks {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s is valid (targets: %s)\n", st.File, st.Metadata.Name, strings.Join(st.Targets(), ", "))
+			}
+			return nil
+		},
+	}
+	addFilenameFlag(cmd, &files)
+	return cmd
+}

@@ -1,0 +1,204 @@
+// Package compile turns a validated AuthStack into a kustomize tree: bases/
+// with what every target shares and overlays/<target>/ with what each
+// platform adds. The objects come from the embedded CUE templates; this
+// package lays them out as files and writes the kustomizations.
+package compile
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/errors"
+	cueyaml "cuelang.org/go/encoding/yaml"
+	"go.yaml.in/yaml/v3"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/authstack/authstack/internal/secrethash"
+	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/tree"
+)
+
+// Result is a compiled stack.
+type Result struct {
+	Tree *tree.Tree
+	// SecretHash and SecretSource say where the auth secret's hash came from.
+	SecretHash   string
+	SecretSource secrethash.Source
+}
+
+// Stack compiles st, hashing its auth secret from the objects that came
+// with it (Secrets, SealedSecrets, ExternalSecrets…).
+func Stack(st *spec.Stack, objects []*kyaml.RNode) (*Result, error) {
+	s := st.Spec.Auth.Secret
+	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
+	if err != nil {
+		return nil, err
+	}
+	t, err := Compile(st, hash)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Tree: t, SecretHash: hash, SecretSource: src}, nil
+}
+
+// Compile returns the tree of st, whose auth secret hashes to secretHash.
+func Compile(st *spec.Stack, secretHash string) (*tree.Tree, error) {
+	schema, err := spec.Load()
+	if err != nil {
+		return nil, err
+	}
+	root := schema.Root().
+		FillPath(cue.ParsePath("stack"), st.Value).
+		FillPath(cue.ParsePath("secretHash"), secretHash)
+	name := st.Metadata.Name
+	t := tree.New()
+
+	bases, err := objects(root.LookupPath(cue.ParsePath("bases")))
+	if err != nil {
+		return nil, fmt.Errorf("compile %s bases: %w", name, err)
+	}
+	for _, o := range bases {
+		t.Add(path.Join("bases", o.file), o.data)
+	}
+	k, err := kustomization(kustomize{
+		Metadata:  meta(name + "-bases"),
+		Resources: files(bases),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compile %s bases: %w", name, err)
+	}
+	t.Add("bases/kustomization.yaml", k)
+
+	for _, target := range st.Targets() {
+		ov := root.LookupPath(cue.MakePath(cue.Str("overlays"), cue.Str(target)))
+		resources, err := objects(ov.LookupPath(cue.ParsePath("resources")))
+		if err != nil {
+			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		}
+		patches, err := patchList(ov.LookupPath(cue.ParsePath("patches")))
+		if err != nil {
+			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		}
+		dir := path.Join("overlays", target)
+		for _, o := range resources {
+			t.Add(path.Join(dir, o.file), o.data)
+		}
+		k, err := kustomization(kustomize{
+			Metadata:  meta(name + "-" + target),
+			Namespace: st.Spec.Namespace,
+			Resources: append([]string{"../../bases"}, files(resources)...),
+			Patches:   patches,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		}
+		t.Add(path.Join(dir, "kustomization.yaml"), k)
+	}
+	return t, nil
+}
+
+type object struct {
+	file string
+	data []byte
+}
+
+// objects encodes each field of a struct of objects (file name → object),
+// sorted by file name.
+func objects(v cue.Value) ([]object, error) {
+	if !v.Exists() {
+		return nil, nil
+	}
+	it, err := v.Fields()
+	if err != nil {
+		return nil, err
+	}
+	var out []object
+	for it.Next() {
+		data, err := encode(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", it.Selector().Unquoted(), err)
+		}
+		out = append(out, object{file: it.Selector().Unquoted(), data: data})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].file < out[j].file })
+	return out, nil
+}
+
+func patchList(v cue.Value) ([]patch, error) {
+	if !v.Exists() {
+		return nil, nil
+	}
+	it, err := v.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []patch
+	for it.Next() {
+		data, err := encode(it.Value())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, patch{Patch: string(data)})
+	}
+	return out, nil
+}
+
+func encode(v cue.Value) ([]byte, error) {
+	data, err := cueyaml.Encode(v)
+	if err != nil {
+		// A template that cannot be made concrete is a bug in authstack, not
+		// in the spec; give the full CUE detail.
+		return nil, fmt.Errorf("%s", errors.Details(err, nil))
+	}
+	return data, nil
+}
+
+func files(objs []object) []string {
+	out := make([]string, len(objs))
+	for i, o := range objs {
+		out[i] = o.file
+	}
+	return out
+}
+
+// kustomize is a kustomization file. kpt reads every YAML file of a package
+// as a resource, so it carries a name and is marked local-config.
+type kustomize struct {
+	APIVersion string   `yaml:"apiVersion"`
+	Kind       string   `yaml:"kind"`
+	Metadata   metadata `yaml:"metadata"`
+	Namespace  string   `yaml:"namespace,omitempty"`
+	Resources  []string `yaml:"resources,omitempty"`
+	Patches    []patch  `yaml:"patches,omitempty"`
+}
+
+type metadata struct {
+	Name        string            `yaml:"name"`
+	Annotations map[string]string `yaml:"annotations"`
+}
+
+// patch is an inline strategic-merge patch: a separate file would be read as
+// a (partial) resource by kpt.
+type patch struct {
+	Patch string `yaml:"patch"`
+}
+
+func meta(name string) metadata {
+	return metadata{Name: name, Annotations: map[string]string{"config.kubernetes.io/local-config": "true"}}
+}
+
+func kustomization(k kustomize) ([]byte, error) {
+	k.APIVersion = "kustomize.config.k8s.io/v1beta1"
+	k.Kind = "Kustomization"
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(k); err != nil {
+		return nil, fmt.Errorf("kustomization: %w", err)
+	}
+	return b.Bytes(), nil
+}

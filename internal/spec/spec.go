@@ -1,0 +1,289 @@
+// Package spec loads AuthStack specs from YAML and validates them against the
+// embedded CUE schema, reporting errors by field path and file position.
+package spec
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+	"cuelang.org/go/encoding/yaml"
+
+	"github.com/authstack/authstack/bases"
+	"github.com/authstack/authstack/overlays"
+	"github.com/authstack/authstack/schemas"
+)
+
+// APIVersion and Kind identify an AuthStack.
+const (
+	APIVersion = "authstack.dev/v1alpha1"
+	Kind       = "AuthStack"
+)
+
+// Stack is one validated AuthStack with its defaults filled in.
+type Stack struct {
+	// Value is the concrete spec, unified with the schema.
+	Value cue.Value
+	// File is where the spec was read from.
+	File     string
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec Spec `json:"spec"`
+	// Warnings are problems that do not stop compilation.
+	Warnings Errors `json:"-"`
+}
+
+// Spec is the Go view of the parts of an AuthStack's spec that the compiler
+// itself reads; the CUE templates read the rest.
+type Spec struct {
+	Namespace string `json:"namespace"`
+	Auth      struct {
+		URL    string `json:"url"`
+		Secret struct {
+			Name     string `json:"name"`
+			Key      string `json:"key"`
+			Revision string `json:"revision"`
+		} `json:"secret"`
+		JWKS struct {
+			Table string `json:"table"`
+			Purge string `json:"purge"`
+		} `json:"jwks"`
+	} `json:"auth"`
+	Database struct {
+		Dialect string `json:"dialect"`
+	} `json:"database"`
+	Components map[string]struct {
+		Env map[string]string `json:"env"`
+	} `json:"components"`
+	Targets map[string]any `json:"targets"`
+}
+
+// Targets returns the names of the stack's targets, sorted.
+func (s *Stack) Targets() []string {
+	names := make([]string, 0, len(s.Spec.Targets))
+	for t := range s.Spec.Targets {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Schema is the compiled CUE of the schema, the bases and the overlays; they
+// form one CUE package so that templates can use the schema's definitions.
+type Schema struct {
+	ctx  *cue.Context
+	root cue.Value
+	def  cue.Value
+}
+
+// Root returns the whole CUE package: the templates read "stack" and
+// "secretHash" and produce "bases" and "overlays".
+func (s *Schema) Root() cue.Value { return s.root }
+
+// Load returns the embedded schema, compiled once per process.
+var Load = sync.OnceValues(func() (*Schema, error) {
+	inst := build.NewContext().NewInstance("", nil)
+	for dir, fsys := range map[string]fs.FS{"schemas": schemas.FS, "bases": bases.FS, "overlays": overlays.FS} {
+		files, err := fs.Glob(fsys, "*.cue")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range files {
+			src, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			if err := inst.AddFile(path.Join(dir, name), src); err != nil {
+				return nil, fmt.Errorf("schema %s/%s: %w", dir, name, err)
+			}
+		}
+	}
+	ctx := cuecontext.New()
+	root := ctx.BuildInstance(inst)
+	if err := root.Err(); err != nil {
+		return nil, fmt.Errorf("schema: %s", errors.Details(err, nil))
+	}
+	return &Schema{ctx: ctx, root: root, def: root.LookupPath(cue.ParsePath("#AuthStack"))}, nil
+})
+
+// Stacks validates every AuthStack document of one YAML stream; documents of
+// other kinds are skipped. filename names the stream in positions.
+func (s *Schema) Stacks(filename string, data []byte) ([]*Stack, error) {
+	f, err := yaml.Extract(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	var stacks []*Stack
+	var errs Errors
+	for _, doc := range s.documents(f) {
+		kind, _ := doc.LookupPath(cue.ParsePath("kind")).String()
+		if kind != Kind {
+			continue
+		}
+		st, err := s.validate(filename, doc)
+		if err != nil {
+			errs = append(errs, err.(Errors)...)
+			continue
+		}
+		stacks = append(stacks, st)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return stacks, nil
+}
+
+// documents splits a YAML stream into one value per document.
+func (s *Schema) documents(f *ast.File) []cue.Value {
+	if len(f.Decls) == 1 {
+		if e, ok := f.Decls[0].(*ast.EmbedDecl); ok {
+			if l, ok := e.Expr.(*ast.ListLit); ok {
+				docs := make([]cue.Value, 0, len(l.Elts))
+				for _, elt := range l.Elts {
+					docs = append(docs, s.ctx.BuildExpr(elt))
+				}
+				return docs
+			}
+		}
+	}
+	return []cue.Value{s.ctx.BuildFile(f)}
+}
+
+func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
+	v := s.def.Unify(doc)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return nil, s.fieldErrors(filename, doc, err)
+	}
+	st := &Stack{Value: v, File: filename}
+	if err := v.Decode(st); err != nil {
+		return nil, Errors{{Pos: position(filename, doc, nil), Msg: err.Error()}}
+	}
+	var errs Errors
+	for _, c := range checks {
+		errs = append(errs, c(filename, v, st)...)
+	}
+	for _, e := range errs {
+		if e.Warning {
+			st.Warnings = append(st.Warnings, e)
+		}
+	}
+	if errs = errs.errorsOnly(); len(errs) > 0 {
+		return nil, errs
+	}
+	return st, nil
+}
+
+// fieldErrors turns CUE's errors into one FieldError per problem, with the
+// position in the user's file rather than in the schema.
+func (s *Schema) fieldErrors(filename string, doc cue.Value, err error) Errors {
+	var out Errors
+	seen := map[string]bool{}
+	for _, e := range errors.Errors(err) {
+		p := e.Path()
+		if len(p) > 0 && p[0] == "#AuthStack" {
+			p = p[1:]
+		}
+		fe := &FieldError{Path: strings.Join(p, "."), Msg: s.message(p, e)}
+		fe.Pos = position(filename, doc, p)
+		for _, ip := range e.InputPositions() {
+			if ip.Filename() == filename {
+				fe.Pos = ip.Position()
+				break
+			}
+		}
+		if key := fe.Error(); !seen[key] {
+			seen[key] = true
+			out = append(out, fe)
+		}
+	}
+	out.sort()
+	return out
+}
+
+// position is where the deepest existing part of path stands in the user's
+// document: a missing field is reported at its parent.
+func position(filename string, doc cue.Value, p []string) token.Position {
+	for i := len(p); i >= 0; i-- {
+		sel := make([]cue.Selector, i)
+		for j, name := range p[:i] {
+			sel[j] = cue.Str(name)
+		}
+		if v := doc.LookupPath(cue.MakePath(sel...)); v.Exists() {
+			if pos := v.Pos(); pos.IsValid() && pos.Filename() == filename {
+				return pos.Position()
+			}
+		}
+	}
+	return token.Position{Filename: filename}
+}
+
+// message says what is wrong with a field and what is allowed.
+func (s *Schema) message(p []string, e errors.Error) string {
+	format, args := e.Msg()
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case msg == "field not allowed":
+		return s.unknownField(p)
+	case strings.Contains(msg, "required but not present"):
+		return "required field is missing"
+	}
+	if hint := hintFor(p); hint != "" {
+		if v := valueOf(args); v != "" {
+			return fmt.Sprintf("%s (got %s)", hint, v)
+		}
+		return hint
+	}
+	return msg
+}
+
+// unknownField names the fields that are allowed where an unknown one stands.
+func (s *Schema) unknownField(p []string) string {
+	if hint := hintFor(p); hint != "" && strings.HasPrefix(hint, "name ") {
+		return hint
+	}
+	if len(p) == 0 {
+		return "unknown field"
+	}
+	parent := s.def
+	for _, name := range p[:len(p)-1] {
+		parent = parent.LookupPath(cue.MakePath(cue.Str(name)))
+		if !parent.Exists() {
+			return "unknown field"
+		}
+	}
+	var allowed []string
+	it, err := parent.Fields(cue.Optional(true))
+	if err == nil {
+		for it.Next() {
+			allowed = append(allowed, it.Selector().Unquoted())
+		}
+	}
+	if len(allowed) == 0 {
+		return "unknown field"
+	}
+	return fmt.Sprintf("unknown field %q; allowed: %s", p[len(p)-1], strings.Join(allowed, ", "))
+}
+
+// valueOf returns the offending value in a CUE "invalid value" message.
+func valueOf(args []any) string {
+	if len(args) == 0 {
+		return ""
+	}
+	switch a := args[0].(type) {
+	case string:
+		return a
+	case fmt.Stringer:
+		return a.String()
+	}
+	return ""
+}
