@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -189,11 +191,14 @@ func (s *Schema) fieldErrors(filename string, doc cue.Value, err error) Errors {
 	var out Errors
 	seen := map[string]bool{}
 	for _, e := range errors.Errors(err) {
-		p := e.Path()
-		if len(p) > 0 && p[0] == "#AuthStack" {
-			p = p[1:]
+		p := fieldPath(e.Path())
+		msg := s.message(p, e)
+		if i := badKey(p); i >= 0 {
+			// CUE reports a map key that no pattern allows at each of the
+			// entry's fields; report it once, at the key.
+			p, msg = p[:i+1], hintFor(p[:i+1])
 		}
-		fe := &FieldError{Path: strings.Join(p, "."), Msg: s.message(p, e)}
+		fe := &FieldError{Path: strings.Join(p, "."), Msg: msg}
 		fe.Pos = position(filename, doc, p)
 		for _, ip := range e.InputPositions() {
 			if ip.Filename() == filename {
@@ -208,6 +213,37 @@ func (s *Schema) fieldErrors(filename string, doc cue.Value, err error) Errors {
 	}
 	out.sort()
 	return out
+}
+
+// fieldPath drops the schema's definition and unquotes each element:
+// CUE quotes labels such as "1web" that are not identifiers.
+func fieldPath(p []string) []string {
+	if len(p) > 0 && p[0] == "#AuthStack" {
+		p = p[1:]
+	}
+	out := make([]string, len(p))
+	for i, name := range p {
+		if s, err := strconv.Unquote(name); err == nil {
+			name = s
+		}
+		out[i] = name
+	}
+	return out
+}
+
+// keyPatterns constrain the keys of the schema's maps.
+var keyPatterns = map[string]*regexp.Regexp{
+	"spec.components": regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`),
+}
+
+// badKey returns the index in p of a map key that breaks its pattern, or -1.
+func badKey(p []string) int {
+	for i := 1; i < len(p); i++ {
+		if re := keyPatterns[strings.Join(p[:i], ".")]; re != nil && !re.MatchString(p[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // position is where the deepest existing part of path stands in the user's
@@ -256,10 +292,14 @@ func (s *Schema) unknownField(p []string) string {
 	}
 	parent := s.def
 	for _, name := range p[:len(p)-1] {
-		parent = parent.LookupPath(cue.MakePath(cue.Str(name)))
-		if !parent.Exists() {
+		next := parent.LookupPath(cue.MakePath(cue.Str(name)))
+		if !next.Exists() { // required and optional fields of a definition
+			next = parent.LookupPath(cue.MakePath(cue.Str(name).Optional()))
+		}
+		if !next.Exists() {
 			return "unknown field"
 		}
+		parent = next
 	}
 	var allowed []string
 	it, err := parent.Fields(cue.Optional(true))

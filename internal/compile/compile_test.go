@@ -1,0 +1,262 @@
+package compile_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/tree"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	examples  = "../../examples"
+	goldenDir = "../../testdata/golden"
+)
+
+// load reads an example's spec, edited by edit when not nil.
+func load(t testing.TB, example string, edit func(string) string) *spec.Stack {
+	t.Helper()
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(examples, example, "stack.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		data = []byte(edit(string(data)))
+	}
+	stacks, err := schema.Stacks(file, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stacks[0]
+}
+
+// secret is the auth Secret of the reference stack with the given value,
+// plus an unrelated key.
+func secret(t testing.TB, value, other string) *kyaml.RNode {
+	t.Helper()
+	return kyaml.MustParse(fmt.Sprintf(`apiVersion: v1
+kind: Secret
+metadata:
+  name: better-auth-secret
+  namespace: shop
+stringData:
+  better-auth-secret: %q
+  other: %q
+`, value, other))
+}
+
+func build(t testing.TB, st *spec.Stack, objects ...*kyaml.RNode) *compile.Result {
+	t.Helper()
+	res, err := compile.Stack(st, objects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// The reference stack's tree and every target's render, against golden
+// files (go test ./internal/compile -update rewrites them).
+func TestGolden(t *testing.T) {
+	st := load(t, "shop", nil)
+	res := build(t, st, secret(t, "golden-secret-value-0123456789abcdef", "x"))
+	got := map[string][]byte{}
+	for _, p := range res.Tree.Paths() {
+		got[filepath.Join("tree", p)] = res.Tree.File(p)
+	}
+	for _, target := range st.Targets() {
+		out, err := res.Tree.Render("overlays/" + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[filepath.Join("render", target+".yaml")] = out
+	}
+	dir := filepath.Join(goldenDir, "shop")
+	if *update {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		for p, data := range got {
+			name := filepath.Join(dir, p)
+			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(name, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		want[rel], err = os.ReadFile(p)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range got {
+		if w, ok := want[p]; !ok {
+			t.Errorf("%s: not in the golden files (run with -update)", p)
+		} else if !bytes.Equal(data, w) {
+			t.Errorf("%s differs from the golden file (run with -update and review the diff)", p)
+		}
+	}
+	for p := range want {
+		if _, ok := got[p]; !ok {
+			t.Errorf("%s: golden file no longer generated", p)
+		}
+	}
+}
+
+// Same input, same bytes: across runs, and whatever the order of map
+// entries in the spec.
+func TestDeterministic(t *testing.T) {
+	s := secret(t, "value", "x")
+	a := build(t, load(t, "shop", nil), s)
+	b := build(t, load(t, "shop", nil), s)
+	assertSameTree(t, a.Tree, b.Tree)
+	// Targets listed in another order.
+	reordered := load(t, "shop", func(y string) string {
+		i := strings.Index(y, "    minikube: {}\n")
+		return y[:i] + y[i+len("    minikube: {}\n"):] + "    minikube: {}\n"
+	})
+	c := build(t, reordered, s)
+	assertSameTree(t, a.Tree, c.Tree)
+}
+
+func assertSameTree(t *testing.T, a, b *tree.Tree) {
+	t.Helper()
+	if pa, pb := strings.Join(a.Paths(), " "), strings.Join(b.Paths(), " "); pa != pb {
+		t.Fatalf("paths differ:\n%s\n%s", pa, pb)
+	}
+	for _, p := range a.Paths() {
+		if !bytes.Equal(a.File(p), b.File(p)) {
+			t.Errorf("%s differs", p)
+		}
+	}
+}
+
+// Rotating the secret changes exactly the purge Job's name and the
+// pod-template annotations, and nothing else.
+func TestRotationChangesOnlyHash(t *testing.T) {
+	st := load(t, "shop", nil)
+	a := build(t, st, secret(t, "secret-A", "x"))
+	b := build(t, st, secret(t, "secret-B", "x"))
+	if a.SecretHash == b.SecretHash {
+		t.Fatal("hash did not change with the secret")
+	}
+	// Another key of the Secret changing triggers nothing.
+	c := build(t, st, secret(t, "secret-A", "y"))
+	if c.SecretHash != a.SecretHash {
+		t.Fatal("hash changed with an unrelated key")
+	}
+	assertSameTree(t, a.Tree, c.Tree)
+
+	var hashLines []string
+	for _, p := range a.Tree.Paths() {
+		before, after := string(a.Tree.File(p)), string(b.Tree.File(p))
+		if strings.ReplaceAll(before, a.SecretHash, b.SecretHash) != after {
+			t.Errorf("%s: changed beyond the hash", p)
+		}
+		for _, line := range strings.Split(before, "\n") {
+			if strings.Contains(line, a.SecretHash) {
+				hashLines = append(hashLines, p+": "+strings.TrimSpace(line))
+			}
+		}
+	}
+	want := []string{
+		"bases/backend-api/deployment.yaml: authstack.dev/auth-secret-hash: " + a.SecretHash,
+		"bases/frontend/deployment.yaml: authstack.dev/auth-secret-hash: " + a.SecretHash,
+		"bases/jwks-purge/job.yaml: name: shop-jwks-purge-" + a.SecretHash,
+	}
+	if strings.Join(hashLines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("the hash appears at:\n%s\nwant exactly:\n%s", strings.Join(hashLines, "\n"), strings.Join(want, "\n"))
+	}
+	// And in every render, on the Deployments' pod templates and the Job only.
+	for _, target := range st.Targets() {
+		out, err := a.Tree.Render("overlays/" + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(out), a.SecretHash); n != 3 {
+			t.Errorf("%s: hash appears %d times, want 3", target, n)
+		}
+	}
+}
+
+// A revision bump rotates without a new secret value.
+func TestRevisionRotates(t *testing.T) {
+	s := secret(t, "secret-A", "x")
+	a := build(t, load(t, "shop", nil), s)
+	withRevision := func(rev string) *compile.Result {
+		return build(t, load(t, "shop", func(y string) string {
+			return strings.Replace(y, "      key: better-auth-secret\n", "      key: better-auth-secret\n      revision: \""+rev+"\"\n", 1)
+		}), s)
+	}
+	r1, r2 := withRevision("1"), withRevision("2")
+	if a.SecretHash == r1.SecretHash || r1.SecretHash == r2.SecretHash {
+		t.Errorf("hashes %s, %s, %s: want all different", a.SecretHash, r1.SecretHash, r2.SecretHash)
+	}
+}
+
+// purge: none emits no Job; the other settings reach the Job's arguments.
+func TestPurgeSettings(t *testing.T) {
+	s := secret(t, "v", "x")
+	none := build(t, load(t, "shop", func(y string) string {
+		return strings.Replace(y, "  database:\n", "    jwks:\n      purge: none\n  database:\n", 1)
+	}), s)
+	for _, p := range none.Tree.Paths() {
+		if strings.Contains(p, "jwks-purge") {
+			t.Errorf("purge: none still generates %s", p)
+		}
+	}
+	custom := build(t, load(t, "shop", func(y string) string {
+		y = strings.Replace(y, "  database:\n", "    jwks:\n      table: auth_jwks\n      purge: all\n  database:\n", 1)
+		return strings.Replace(y, "    dialect: postgres\n", "    dialect: mysql\n", 1)
+	}), s)
+	job := string(custom.Tree.File("bases/jwks-purge/job.yaml"))
+	for _, arg := range []string{"--dialect=mysql", "--table=auth_jwks", "--strategy=all"} {
+		if !strings.Contains(job, "- "+arg+"\n") {
+			t.Errorf("job has no argument %s:\n%s", arg, job)
+		}
+	}
+}
+
+// Node components get the Happy Eyeballs fix, merged with the user's own
+// NODE_OPTIONS; other runtimes do not.
+func TestNodeOptions(t *testing.T) {
+	st := load(t, "shop", func(y string) string {
+		return strings.Replace(y, "        NEXT_PUBLIC_API_URL:", "        NODE_OPTIONS: --max-old-space-size=384\n        NEXT_PUBLIC_API_URL:", 1)
+	})
+	res := build(t, st, secret(t, "v", "x"))
+	fe := string(res.Tree.File("bases/frontend/deployment.yaml"))
+	want := "value: --no-network-family-autoselection --dns-result-order=ipv4first --max-old-space-size=384\n"
+	if !strings.Contains(fe, want) || strings.Count(fe, "name: NODE_OPTIONS") != 1 {
+		t.Errorf("frontend NODE_OPTIONS not merged:\n%s", fe)
+	}
+	if !strings.Contains(fe, "name: NODE_ENV\n              value: production") {
+		t.Errorf("frontend has no NODE_ENV=production")
+	}
+	api := string(res.Tree.File("bases/backend-api/deployment.yaml"))
+	if strings.Contains(api, "NODE_OPTIONS") || strings.Contains(api, "NODE_ENV") {
+		t.Errorf("python component got Node settings")
+	}
+}
