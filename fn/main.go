@@ -72,7 +72,7 @@ the package; with --target it emits that target's final manifests.`,
 	}
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newVersionCommand())
+	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
