@@ -84,7 +84,11 @@ func process(rl *fn.ResourceList, target string) bool {
 		}
 		for _, st := range stacks {
 			rl.Results = append(rl.Results, results(st.Warnings, si.obj)...)
-			res, err := compile.Stack(st, objects)
+			var targets []string
+			if target != "" {
+				targets = []string{target}
+			}
+			res, err := compile.Stack(st, objects, targets...)
 			if err != nil {
 				rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
 				ok = false
