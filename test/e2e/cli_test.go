@@ -97,3 +97,36 @@ func TestBuildIsAtomic(t *testing.T) {
 		}
 	}
 }
+
+// In KRM mode a bad spec gives error results with the field and file paths,
+// and exit 1.
+func TestKRMErrorResults(t *testing.T) {
+	bin := tool(t, "AUTHSTACK_BIN", "authstack")
+	spec, err := os.ReadFile(refSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(spec), "replicas: 2", "replicas: 0", 1)
+	bad = strings.Replace(bad, "metadata:\n  name: shop\n", "metadata:\n  name: shop\n  annotations:\n    internal.config.kubernetes.io/path: apps/shop/stack.yaml\n", 1)
+	var items strings.Builder
+	items.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for _, line := range strings.Split(strings.TrimSpace(bad), "\n") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		prefix := "  "
+		if strings.HasPrefix(line, "apiVersion:") {
+			prefix = "- "
+		}
+		items.WriteString(prefix + line + "\n")
+	}
+	r := run(t, ".", []byte(items.String()), bin)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"severity: error", "path: spec.components.frontend.replicas", "path: apps/shop/stack.yaml"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("results lack %q:\n%s", want, r.stdout)
+		}
+	}
+}
