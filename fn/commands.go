@@ -42,8 +42,8 @@ func printWarnings(w io.Writer, warnings spec.Errors) {
 	}
 }
 
-// compileOne compiles the only AuthStack of the inputs.
-func compileOne(cmd *cobra.Command, files []string) (*spec.Stack, *compile.Result, error) {
+// compileOne compiles the only AuthStack of the inputs, for targets (or all).
+func compileOne(cmd *cobra.Command, files []string, targets ...string) (*spec.Stack, *compile.Result, error) {
 	in, err := read(cmd, files)
 	if err != nil {
 		return nil, nil, err
@@ -52,7 +52,12 @@ func compileOne(cmd *cobra.Command, files []string) (*spec.Stack, *compile.Resul
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := compile.Stack(st, in.Objects)
+	for _, t := range targets {
+		if !slices.Contains(st.Targets(), t) {
+			return nil, nil, fmt.Errorf("%s: spec.targets has no %q (it has %s)", st.File, t, strings.Join(st.Targets(), ", "))
+		}
+	}
+	res, err := compile.Stack(st, in.Objects, targets...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", st.File, err)
 	}
@@ -104,12 +109,9 @@ func newRenderCommand() *cobra.Command {
 			if target == "" {
 				return usageError{errors.New("no target: pass --target NAME")}
 			}
-			st, res, err := compileOne(cmd, files)
+			_, res, err := compileOne(cmd, files, target)
 			if err != nil {
 				return err
-			}
-			if !slices.Contains(st.Targets(), target) {
-				return fmt.Errorf("%s: spec.targets has no %q (it has %s)", st.File, target, strings.Join(st.Targets(), ", "))
 			}
 			manifests, err := res.Tree.Render(path.Join("overlays", target))
 			if err != nil {

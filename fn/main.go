@@ -63,7 +63,7 @@ the package; with --target it emits that target's final manifests.`,
 			}
 			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
 			// functionConfig, as kpt sends to a function declared without one.
-			out, err := fn.Run(krm.Processor(target), in)
+			out, err := fn.Run(krm.Processor(target, os.Stderr), in)
 			if _, werr := os.Stdout.Write(out); werr != nil {
 				return werr
 			}
@@ -72,7 +72,7 @@ the package; with --target it emits that target's final manifests.`,
 	}
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newVersionCommand())
+	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}

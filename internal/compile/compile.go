@@ -31,22 +31,25 @@ type Result struct {
 }
 
 // Stack compiles st, hashing its auth secret from the objects that came
-// with it (Secrets, SealedSecrets, ExternalSecrets…).
-func Stack(st *spec.Stack, objects []*kyaml.RNode) (*Result, error) {
+// with it (Secrets, SealedSecrets, ExternalSecrets…). With targets, only
+// their overlays are compiled.
+func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
 	s := st.Spec.Auth.Secret
 	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
 	if err != nil {
 		return nil, err
 	}
-	t, err := Compile(st, hash)
+	t, err := Compile(st, hash, targets...)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Tree: t, SecretHash: hash, SecretSource: src}, nil
 }
 
-// Compile returns the tree of st, whose auth secret hashes to secretHash.
-func Compile(st *spec.Stack, secretHash string) (*tree.Tree, error) {
+// Compile returns the tree of st, whose auth secret hashes to secretHash,
+// with the overlays of targets (default: all of the stack's targets). CUE
+// evaluates lazily, so overlays left out cost nothing.
+func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
 	schema, err := spec.Load()
 	if err != nil {
 		return nil, err
@@ -73,7 +76,10 @@ func Compile(st *spec.Stack, secretHash string) (*tree.Tree, error) {
 	}
 	t.Add("bases/kustomization.yaml", k)
 
-	for _, target := range st.Targets() {
+	if len(targets) == 0 {
+		targets = st.Targets()
+	}
+	for _, target := range targets {
 		ov := root.LookupPath(cue.MakePath(cue.Str("overlays"), cue.Str(target)))
 		resources, err := objects(ov.LookupPath(cue.ParsePath("resources")))
 		if err != nil {

@@ -6,6 +6,7 @@ package krm
 
 import (
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -20,9 +21,16 @@ import (
 // Processor returns the function. With an empty target it emits the tree
 // next to each AuthStack's file; with a target it emits that target's
 // manifests in place of the AuthStacks.
-func Processor(target string) fn.ResourceListProcessorFunc {
+// Problems are also written to log, one line each: kustomize shows a
+// function's stderr but not its results.
+func Processor(target string, log io.Writer) fn.ResourceListProcessorFunc {
 	return func(rl *fn.ResourceList) (bool, error) {
 		ok := process(rl, target)
+		for _, r := range rl.Results {
+			if r.Severity == fn.Error || r.Severity == fn.Warning {
+				fmt.Fprintln(log, r.String())
+			}
+		}
 		return ok, nil
 	}
 }
@@ -31,8 +39,6 @@ type stackItem struct {
 	obj *fn.KubeObject
 	// dir is the package directory that holds the stack's tree.
 	dir string
-	// item is true for a stack among the items, false for the functionConfig.
-	item bool
 }
 
 func process(rl *fn.ResourceList, target string) bool {
@@ -42,16 +48,19 @@ func process(rl *fn.ResourceList, target string) bool {
 		return false
 	}
 	var stackItems []stackItem
-	if fc := rl.FunctionConfig; fc != nil && fc.GetKind() == spec.Kind {
-		stackItems = append(stackItems, stackItem{obj: fc, dir: "."})
-	}
 	var objects []*yaml.RNode
+	names := map[string]bool{}
 	for _, it := range rl.Items {
 		if it.GetKind() == spec.Kind {
-			stackItems = append(stackItems, stackItem{obj: it, dir: path.Dir(it.PathAnnotation()), item: true})
+			stackItems = append(stackItems, stackItem{obj: it, dir: path.Dir(it.PathAnnotation())})
+			names[it.GetName()] = true
 			continue
 		}
 		objects = append(objects, it.CopyToResourceNode())
+	}
+	// kustomize passes a generator's config among the items as well.
+	if fc := rl.FunctionConfig; fc != nil && fc.GetKind() == spec.Kind && !names[fc.GetName()] {
+		stackItems = append(stackItems, stackItem{obj: fc, dir: "."})
 	}
 	if len(stackItems) == 0 {
 		rl.Results = append(rl.Results, fn.GeneralResult(
@@ -75,7 +84,11 @@ func process(rl *fn.ResourceList, target string) bool {
 		}
 		for _, st := range stacks {
 			rl.Results = append(rl.Results, results(st.Warnings, si.obj)...)
-			res, err := compile.Stack(st, objects)
+			var targets []string
+			if target != "" {
+				targets = []string{target}
+			}
+			res, err := compile.Stack(st, objects, targets...)
 			if err != nil {
 				rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
 				ok = false

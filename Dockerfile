@@ -1,0 +1,14 @@
+# authstack as a container KRM function (kpt `image:`, kustomize `container:`)
+# and as the image of the jwks purge Job.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=devel
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/authstack ./fn
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/authstack /usr/local/bin/authstack
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/authstack"]

@@ -1,0 +1,241 @@
+// Package e2e runs the authstack binary the four ways users run it, next to
+// the real kustomize and kpt.
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	refSpec   = "../../examples/shop/stack.yaml"
+	refSecret = "../../examples/shop/better-auth-secret.yaml"
+	// secretValue is the example value in refSecret: it must never be printed.
+	secretValue = "2b7c1f0e9d8a4c3b6e5f7a1d0c9b8e7f6a5d4c3b2a1f0e9d"
+)
+
+var targets = []string{"minikube", "eks", "gke", "aks"}
+
+// tool returns the path of a binary from the environment or PATH; missing,
+// the test skips, except under CI where it fails.
+func tool(t *testing.T, env, name string) string {
+	t.Helper()
+	if p := os.Getenv(env); p != "" {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return abs
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found: set %s (make test does)", name, env)
+	}
+	t.Skipf("%s not found: set %s or run make test", name, env)
+	return ""
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir string, stdin []byte, name string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	r := result{out.String(), errb.String(), code}
+	// kustomize may print the user's own Secret; authstack never does.
+	if filepath.Base(name) == "authstack" && strings.Contains(r.stdout+r.stderr, secretValue) {
+		t.Fatalf("%s %v printed the secret value", name, args)
+	}
+	return r
+}
+
+func mustRun(t *testing.T, dir string, stdin []byte, name string, args ...string) string {
+	t.Helper()
+	r := run(t, dir, stdin, name, args...)
+	if r.code != 0 {
+		t.Fatalf("%s %s: exit %d\n%s%s", name, strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func abs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// render equals `kustomize build` of the tree that build writes, byte for
+// byte, for every target.
+func TestRenderEqualsKustomizeBuild(t *testing.T) {
+	bin := tool(t, "AUTHSTACK_BIN", "authstack")
+	kustomize := tool(t, "KUSTOMIZE", "kustomize")
+	out := t.TempDir()
+	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
+	for _, target := range targets {
+		got := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
+		want := mustRun(t, ".", nil, kustomize, "build", filepath.Join(out, "overlays", target))
+		if got != want {
+			t.Errorf("%s: authstack render differs from kustomize build", target)
+		}
+		if !strings.Contains(got, "kind: Deployment") {
+			t.Errorf("%s: render has no Deployment", target)
+		}
+	}
+}
+
+// kpt fn render with the binary as an exec function writes the tree into
+// the package; a second render changes nothing, and kustomize builds the
+// written overlays.
+func TestKptRenderIdempotent(t *testing.T) {
+	bin := tool(t, "AUTHSTACK_BIN", "authstack")
+	kpt := tool(t, "KPT", "kpt")
+	kustomize := tool(t, "KUSTOMIZE", "kustomize")
+	pkg := t.TempDir()
+	copyFile(t, refSpec, filepath.Join(pkg, "stack.yaml"))
+	copyFile(t, refSecret, filepath.Join(pkg, "better-auth-secret.yaml"))
+	writeFile(t, filepath.Join(pkg, "Kptfile"), `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: shop
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+  mutators:
+    - exec: `+bin+"\n")
+	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
+	first := snapshot(t, pkg)
+	for _, want := range []string{"bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml", "overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml", "stack.yaml", "better-auth-secret.yaml"} {
+		if _, ok := first[want]; !ok {
+			t.Errorf("after kpt fn render: no %s", want)
+		}
+	}
+	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
+	second := snapshot(t, pkg)
+	if len(first) != len(second) {
+		t.Errorf("second render: %d files, first: %d", len(second), len(first))
+	}
+	for p, data := range first {
+		if second[p] != data {
+			t.Errorf("second render changed %s", p)
+		}
+	}
+	for _, target := range targets {
+		got := mustRun(t, ".", nil, kustomize, "build", filepath.Join(pkg, "overlays", target))
+		want := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
+		if got != want {
+			t.Errorf("%s: kustomize build of the kpt-written overlay differs from authstack render", target)
+		}
+	}
+}
+
+// As a kustomize exec plugin: a transformer sees the Secret among the
+// resources and emits the target's manifests; a generator sees only its own
+// config, so it needs spec.auth.secret.revision.
+func TestKustomizeExecPlugin(t *testing.T) {
+	bin := tool(t, "AUTHSTACK_BIN", "authstack")
+	kustomize := tool(t, "KUSTOMIZE", "kustomize")
+	spec, err := os.ReadFile(refSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withExec := func(s string) string {
+		return strings.Replace(s, "metadata:\n  name: shop\n", "metadata:\n  name: shop\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: "+bin+"\n        args: [--target, eks]\n", 1)
+	}
+
+	dir := t.TempDir()
+	copyFile(t, refSecret, filepath.Join(dir, "better-auth-secret.yaml"))
+	writeFile(t, filepath.Join(dir, "authstack.yaml"), withExec(string(spec)))
+	writeFile(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- better-auth-secret.yaml\ntransformers:\n- authstack.yaml\n")
+	got := mustRun(t, ".", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	want := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", "eks")
+	for _, doc := range strings.Split(want, "\n---\n") {
+		if !strings.Contains(got, firstLines(doc, 3)) {
+			t.Errorf("transformer output lacks:\n%s", firstLines(doc, 3))
+		}
+	}
+	if !strings.Contains(got, "kind: Secret") || !strings.Contains(got, "name: shop-jwks-purge-") {
+		t.Errorf("transformer output lacks the input Secret or the purge Job:\n%s", got)
+	}
+
+	gen := t.TempDir()
+	revised := strings.Replace(withExec(string(spec)), "      key: better-auth-secret\n", "      key: better-auth-secret\n      revision: \"7\"\n", 1)
+	writeFile(t, filepath.Join(gen, "authstack.yaml"), revised)
+	writeFile(t, filepath.Join(gen, "kustomization.yaml"), "generators:\n- authstack.yaml\n")
+	got = mustRun(t, ".", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", gen)
+	if !strings.Contains(got, "kind: Deployment") || !strings.Contains(got, "alb") {
+		t.Errorf("generator output has no EKS manifests:\n%s", got)
+	}
+	// Without a revision, the generator says what to add.
+	writeFile(t, filepath.Join(gen, "authstack.yaml"), withExec(string(spec)))
+	r := run(t, ".", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", gen)
+	if r.code == 0 || !strings.Contains(r.stderr, "spec.auth.secret.revision") {
+		t.Errorf("generator without a secret source: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(strings.TrimPrefix(s, "---\n"), "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, to, string(data))
+}
+
+func writeFile(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot maps every file under dir to its contents.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
