@@ -89,7 +89,7 @@ spec:
 						continue
 					}
 					ignores[i].used = true
-					t.Logf("accepted CRITICAL %v (%s)", f, ignores[i].Reason)
+					t.Logf("accepted CRITICAL %v (%s)", f, ignoreFile)
 				}
 			})
 		}
