@@ -61,4 +61,4 @@ clean:
 	rm -rf bin out
 
 include hack/jwks.mk
--include hack/conformance.mk
+include hack/conformance.mk
