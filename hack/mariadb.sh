@@ -59,12 +59,4 @@ stop() {
   rm -rf "$dir"
 }
 
-case ${1:-} in
-  start) start ;;
-  url) running && url ;;
-  stop) stop ;;
-  *)
-    echo "usage: $0 start|url|stop" >&2
-    exit 2
-    ;;
-esac
+dispatch "$@"

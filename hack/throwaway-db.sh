@@ -21,3 +21,16 @@ free_port() {
 }
 
 new_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# dispatch runs the sourcing script's start, url or stop function.
+dispatch() {
+  case ${1:-} in
+    start) start ;;
+    url) running && url ;;
+    stop) stop ;;
+    *)
+      echo "usage: $0 start|url|stop" >&2
+      exit 2
+      ;;
+  esac
+}

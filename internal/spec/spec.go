@@ -50,7 +50,6 @@ type Stack struct {
 type Spec struct {
 	Namespace string `json:"namespace"`
 	Auth      struct {
-		URL    string `json:"url"`
 		Secret struct {
 			Name     string `json:"name"`
 			Key      string `json:"key"`

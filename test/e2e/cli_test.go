@@ -73,15 +73,7 @@ func TestBuildIsAtomic(t *testing.T) {
 	if r := run(t, ".", nil, bin, "build", "-f", bad, "-f", refSecret, "-o", out); r.code != 1 {
 		t.Fatalf("bad build: exit %d", r.code)
 	}
-	after := snapshot(t, out)
-	if len(after) != len(before) {
-		t.Fatalf("failed build changed the file set: %d → %d files", len(before), len(after))
-	}
-	for p, data := range before {
-		if after[p] != data {
-			t.Errorf("failed build changed %s", p)
-		}
-	}
+	assertSameFiles(t, "failed build", before, snapshot(t, out))
 
 	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
 	again := snapshot(t, out)

@@ -134,15 +134,7 @@ pipeline:
 		}
 	}
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
-	second := snapshot(t, pkg)
-	if len(first) != len(second) {
-		t.Errorf("second render: %d files, first: %d", len(second), len(first))
-	}
-	for p, data := range first {
-		if second[p] != data {
-			t.Errorf("second render changed %s", p)
-		}
-	}
+	assertSameFiles(t, "second render", first, snapshot(t, pkg))
 	for _, target := range targets {
 		got := mustRun(t, ".", nil, kustomize, "build", filepath.Join(pkg, "overlays", target))
 		want := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
@@ -218,6 +210,19 @@ func writeFile(t *testing.T, name, data string) {
 	}
 	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// assertSameFiles fails unless after holds exactly the files of before.
+func assertSameFiles(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	if len(after) != len(before) {
+		t.Errorf("%s: %d files, before: %d", what, len(after), len(before))
+	}
+	for p, data := range before {
+		if after[p] != data {
+			t.Errorf("%s changed %s", what, p)
+		}
 	}
 }
 
