@@ -14,6 +14,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	"sigs.k8s.io/yaml"
 )
 
@@ -27,6 +29,30 @@ var typed = map[string]func() any{
 	"networking.k8s.io/v1/Ingress":                  func() any { return &networkingv1.Ingress{} },
 	"networking.k8s.io/v1/NetworkPolicy":            func() any { return &networkingv1.NetworkPolicy{} },
 	"kustomize.config.k8s.io/v1beta1/Kustomization": func() any { return &types.Kustomization{} },
+}
+
+// The OpenAPI schema that render gives kustomize describes every built-in
+// kind authstack emits, so their patches merge as in `kustomize build`.
+func TestRenderSchemaCoversKinds(t *testing.T) {
+	schema, err := os.ReadFile("../../internal/tree/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	openapi.ResetOpenAPI()
+	defer openapi.ResetOpenAPI()
+	if err := openapi.SetSchema(nil, schema, true); err != nil {
+		t.Fatal(err)
+	}
+	for gvk := range typed {
+		i := strings.LastIndex(gvk, "/")
+		tm := kyaml.TypeMeta{APIVersion: gvk[:i], Kind: gvk[i+1:]}
+		if tm.Kind == "Kustomization" {
+			continue
+		}
+		if openapi.SchemaForResourceType(tm) == nil {
+			t.Errorf("%s: not in internal/tree/openapi.json: add it to schemaKinds in internal/tree/openapi_test.go and run go test ./internal/tree -update", gvk)
+		}
+	}
 }
 
 // Every emitted object decodes strictly into its type: an unknown or

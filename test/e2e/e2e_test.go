@@ -89,20 +89,32 @@ func abs(t *testing.T, p string) string {
 }
 
 // render equals `kustomize build` of the tree that build writes, byte for
-// byte, for every target.
+// byte, for every example and each of its targets.
 func TestRenderEqualsKustomizeBuild(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kustomize := tool(t, "KUSTOMIZE", "kustomize")
-	out := t.TempDir()
-	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
-	for _, target := range targets {
-		got := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
-		want := mustRun(t, ".", nil, kustomize, "build", filepath.Join(out, "overlays", target))
-		if got != want {
-			t.Errorf("%s: authstack render differs from kustomize build", target)
+	examples, err := filepath.Glob("../../examples/*/stack.yaml")
+	if err != nil || len(examples) < 5 {
+		t.Fatalf("examples: %v %v", examples, err)
+	}
+	for _, spec := range examples {
+		dir := filepath.Dir(spec)
+		out := t.TempDir()
+		mustRun(t, ".", nil, bin, "build", "-f", dir, "-o", out)
+		overlays, err := os.ReadDir(filepath.Join(out, "overlays"))
+		if err != nil || len(overlays) == 0 {
+			t.Fatalf("%s: no overlays: %v", dir, err)
 		}
-		if !strings.Contains(got, "kind: Deployment") {
-			t.Errorf("%s: render has no Deployment", target)
+		for _, o := range overlays {
+			target := o.Name()
+			got := mustRun(t, ".", nil, bin, "render", "-f", dir, "--target", target)
+			want := mustRun(t, ".", nil, kustomize, "build", filepath.Join(out, "overlays", target))
+			if got != want {
+				t.Errorf("%s %s: authstack render differs from kustomize build", filepath.Base(dir), target)
+			}
+			if !strings.Contains(got, "kind: Deployment") {
+				t.Errorf("%s %s: render has no Deployment", filepath.Base(dir), target)
+			}
 		}
 	}
 }
