@@ -24,6 +24,7 @@ var version = ""
 type usageError struct{ error }
 
 func main() {
+	tuneGC()
 	root := newRootCommand()
 	err := root.Execute()
 	var ue usageError
@@ -35,6 +36,17 @@ func main() {
 	default:
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// tuneGC lets the heap grow 5× between collections instead of 2×: a run
+// lives for tens of milliseconds, and at Go's default a render spends a
+// third of its CPU time collecting garbage that exiting frees anyway. The
+// reference stack's render still peaks below 40 MiB. GOGC in the
+// environment wins.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 }
 
