@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/errors"
 	cueyaml "cuelang.org/go/encoding/yaml"
 	"go.yaml.in/yaml/v3"
@@ -47,17 +48,27 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 }
 
 // Compile returns the tree of st, whose auth secret hashes to secretHash,
-// with the overlays of targets (default: all of the stack's targets). CUE
-// evaluates lazily, so overlays left out cost nothing.
+// with the overlays of targets (default: all of the stack's targets).
 func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
 	schema, err := spec.Load()
 	if err != nil {
 		return nil, err
 	}
-	root := schema.Root().
-		FillPath(cue.ParsePath("stack"), st.Value).
-		FillPath(cue.ParsePath("secretHash"), secretHash)
 	name := st.Metadata.Name
+	if len(targets) == 0 {
+		targets = st.Targets()
+	}
+	stack, ok := st.Value.Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
+	if !ok {
+		return nil, fmt.Errorf("compile %s: the spec is not a value", name)
+	}
+	root, err := schema.Package(targets,
+		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
+		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
+	)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", name, err)
+	}
 	t := tree.New()
 
 	bases, err := objects(root.LookupPath(cue.ParsePath("bases")))
@@ -76,9 +87,6 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	}
 	t.Add("bases/kustomization.yaml", k)
 
-	if len(targets) == 0 {
-		targets = st.Targets()
-	}
 	for _, target := range targets {
 		ov := root.LookupPath(cue.MakePath(cue.Str("overlays"), cue.Str(target)))
 		resources, err := objects(ov.LookupPath(cue.ParsePath("resources")))

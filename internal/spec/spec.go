@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,9 +15,10 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/build"
+	cuebuild "cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/yaml"
 
@@ -79,43 +81,99 @@ func (s *Stack) Targets() []string {
 	return names
 }
 
-// Schema is the compiled CUE of the schema, the bases and the overlays; they
-// form one CUE package so that templates can use the schema's definitions.
+// Schema is the compiled AuthStack schema, with the parsed templates that
+// build on it: bases/ and one overlays/<target>.cue per target. Together
+// they form one CUE package, so that templates can use the schema's
+// definitions.
 type Schema struct {
-	ctx  *cue.Context
-	root cue.Value
-	def  cue.Value
+	ctx      *cue.Context
+	def      cue.Value
+	shared   []*ast.File          // the schema and the bases
+	overlays map[string]*ast.File // by target
 }
-
-// Root returns the whole CUE package: the templates read "stack" and
-// "secretHash" and produce "bases" and "overlays".
-func (s *Schema) Root() cue.Value { return s.root }
 
 // Load returns the embedded schema, compiled once per process.
 var Load = sync.OnceValues(func() (*Schema, error) {
-	inst := build.NewContext().NewInstance("", nil)
-	for dir, fsys := range map[string]fs.FS{"schemas": schemas.FS, "bases": bases.FS, "overlays": overlays.FS} {
-		files, err := fs.Glob(fsys, "*.cue")
+	parse := func(dir string, fsys fs.FS) ([]*ast.File, error) {
+		names, err := fs.Glob(fsys, "*.cue")
 		if err != nil {
 			return nil, err
 		}
-		for _, name := range files {
-			src, err := fs.ReadFile(fsys, name)
+		var files []*ast.File
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
 				return nil, err
 			}
-			if err := inst.AddFile(path.Join(dir, name), src); err != nil {
-				return nil, fmt.Errorf("schema %s/%s: %w", dir, name, err)
+			f, err := parser.ParseFile(path.Join(dir, name), data)
+			if err != nil {
+				return nil, fmt.Errorf("schema: %s", errors.Details(err, nil))
 			}
+			files = append(files, f)
+		}
+		return files, nil
+	}
+	schema, err := parse("schemas", schemas.FS)
+	if err != nil {
+		return nil, err
+	}
+	templates, err := parse("bases", bases.FS)
+	if err != nil {
+		return nil, err
+	}
+	overlayFiles, err := parse("overlays", overlays.FS)
+	if err != nil {
+		return nil, err
+	}
+	s := &Schema{ctx: cuecontext.New(), shared: append(schema, templates...), overlays: map[string]*ast.File{}}
+	for _, f := range overlayFiles {
+		s.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
+	}
+	root, err := build(s.ctx, schema)
+	if err != nil {
+		return nil, err
+	}
+	s.def = root.LookupPath(cue.ParsePath("#AuthStack"))
+	return s, nil
+})
+
+// Package returns the CUE package of the schema, the bases and the overlays
+// of targets, evaluated with inputs (such as the templates' "stack") as
+// further fields. Building the package evaluates all of it, so it holds only
+// the overlays asked for, and the inputs are built in rather than filled in
+// afterwards, which would evaluate everything a second time.
+func (s *Schema) Package(targets []string, inputs ...*ast.Field) (cue.Value, error) {
+	files := slices.Clip(s.shared)
+	for _, t := range targets {
+		f, ok := s.overlays[t]
+		if !ok {
+			return cue.Value{}, fmt.Errorf("no overlay for target %q", t)
+		}
+		files = append(files, f)
+	}
+	in := &ast.File{Filename: "inputs.cue", Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(packageName)}}}
+	for _, f := range inputs {
+		in.Decls = append(in.Decls, f)
+	}
+	return build(s.ctx, append(files, in))
+}
+
+// packageName is the CUE package of the schema and templates.
+const packageName = "authstack"
+
+func build(ctx *cue.Context, files []*ast.File) (cue.Value, error) {
+	inst := cuebuild.NewContext().NewInstance("", nil)
+	for _, f := range files {
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, fmt.Errorf("schema %s: %w", f.Filename, err)
 		}
 	}
-	ctx := cuecontext.New()
-	root := ctx.BuildInstance(inst)
-	if err := root.Err(); err != nil {
-		return nil, fmt.Errorf("schema: %s", errors.Details(err, nil))
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("schema: %s", errors.Details(err, nil))
 	}
-	return &Schema{ctx: ctx, root: root, def: root.LookupPath(cue.ParsePath("#AuthStack"))}, nil
-})
+	return v, nil
+}
 
 // Stacks validates every AuthStack document of one YAML stream; documents of
 // other kinds are skipped. filename names the stream in positions.
