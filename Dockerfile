@@ -6,7 +6,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=devel
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/authstack ./fn
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/authstack ./cmd/authstack
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/authstack /usr/local/bin/authstack

@@ -19,7 +19,7 @@ REF := examples/shop
 all: build
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(AUTHSTACK_BIN) ./fn
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(AUTHSTACK_BIN) ./cmd/authstack
 
 $(KUSTOMIZE):
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)

@@ -21,7 +21,7 @@ test-jwks:
 	  stop="$$stop; hack/mariadb.sh stop"; AUTHSTACK_TEST_MYSQL_URL=$$(hack/mariadb.sh start); \
 	fi; \
 	export AUTHSTACK_TEST_DATABASE_URL AUTHSTACK_TEST_MYSQL_URL; \
-	go test -count=1 -run . -bench Purge100k -benchtime 3x ./internal/jwks ./fn
+	go test -count=1 -run . -bench Purge100k -benchtime 3x ./internal/jwks ./cmd/authstack
 
 # jwks-purge against real Better Auth from npm on a fresh PostgreSQL.
 test-better-auth: build
