@@ -9,6 +9,8 @@ export PATH := $(TOOLS):$(PATH)
 export GOTOOLCHAIN ?= local
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 AUTHSTACK_BIN := $(CURDIR)/bin/authstack
 KUSTOMIZE := $(TOOLS)/kustomize
 KUSTOMIZE_VERSION := v5.8.2
@@ -19,7 +21,7 @@ REF := examples/shop
 all: build
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(AUTHSTACK_BIN) ./cmd/authstack
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(AUTHSTACK_BIN) ./cmd/authstack
 
 $(KUSTOMIZE):
 	GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)

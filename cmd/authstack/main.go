@@ -15,16 +15,20 @@ import (
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/internal/krm"
+	buildinfo "github.com/authstack/authstack/internal/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = ""
+// version and commit are set at build time with
+// -ldflags "-X main.version=… -X main.commit=…"; empty, they come from the
+// build info that Go records.
+var version, commit string
 
 // usageError marks bad command lines: they exit 2, other errors 1.
 type usageError struct{ error }
 
 func main() {
 	tuneGC()
+	buildinfo.Set(version, commit)
 	root := newRootCommand()
 	err := root.Execute()
 	var ue usageError
@@ -83,6 +87,9 @@ the package; with --target it emits that target's final manifests.`,
 		},
 	}
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
+	root.Version = buildinfo.Version()
+	// The template is plain text: the same lines as `authstack version`.
+	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
 	for _, c := range root.Commands() {
@@ -107,20 +114,15 @@ func wrapArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, the commit and the default purge image",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), "authstack", buildVersion())
+			_, err := io.WriteString(cmd.OutOrStdout(), versionText())
 			return err
 		},
 	}
 }
 
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
+// versionText is what `version` and `--version` print.
+func versionText() string {
+	return fmt.Sprintf("authstack %s\ncommit: %s\npurge image: %s\n", buildinfo.Version(), buildinfo.Commit(), buildinfo.DefaultImage())
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/authstack/authstack/internal/secrethash"
 	"github.com/authstack/authstack/internal/spec"
 	"github.com/authstack/authstack/internal/tree"
+	"github.com/authstack/authstack/internal/version"
 )
 
 // Result is a compiled stack.
@@ -58,7 +59,7 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	if len(targets) == 0 {
 		targets = st.Targets()
 	}
-	stack, ok := st.Value.Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
+	stack, ok := withDefaultImage(st.Value).Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
 	if !ok {
 		return nil, fmt.Errorf("compile %s: the spec is not a value", name)
 	}
@@ -113,6 +114,18 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 		t.Add(path.Join(dir, "kustomization.yaml"), k)
 	}
 	return t, nil
+}
+
+// imagePath is the purge Job's image, which the schema leaves to the binary.
+var imagePath = cue.ParsePath("spec.auth.jwks.image")
+
+// withDefaultImage fills in the image of this authstack release where the
+// spec names none: a default in the schema would name a tag no release made.
+func withDefaultImage(v cue.Value) cue.Value {
+	if v.LookupPath(imagePath).IsConcrete() {
+		return v
+	}
+	return v.FillPath(imagePath, version.DefaultImage())
 }
 
 type object struct {
