@@ -9,9 +9,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/input"
+	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -48,6 +50,11 @@ func compileOne(cmd *cobra.Command, files []string, targets ...string) (*spec.St
 	if err != nil {
 		return nil, nil, err
 	}
+	return compileInput(in, targets...)
+}
+
+// compileInput compiles the only AuthStack of in, for targets (or all).
+func compileInput(in *input.Input, targets ...string) (*spec.Stack, *compile.Result, error) {
 	st, err := in.One()
 	if err != nil {
 		return nil, nil, err
@@ -103,17 +110,33 @@ func newRenderCommand() *cobra.Command {
 		Use:   "render -f FILE... --target NAME",
 		Short: "Print one target's final manifests",
 		Long: `Print the final manifests of one target: the same bytes as
-'kustomize build DIR/overlays/NAME' of the tree that 'authstack build' writes.`,
+'kustomize build DIR/overlays/NAME' of the tree that 'authstack build' writes,
+with every input object that is not an AuthStack (Secret, SealedSecret,
+ExternalSecret…) passed through unchanged, as authstack does as a kustomize
+transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 		Example: `  authstack render -f stack.yaml -f better-auth-secret.yaml --target eks | kubectl apply -f -`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if target == "" {
 				return usageError{errors.New("no target: pass --target NAME")}
 			}
-			_, res, err := compileOne(cmd, files, target)
+			in, err := read(cmd, files)
 			if err != nil {
 				return err
 			}
-			manifests, err := res.Tree.Render(path.Join("overlays", target))
+			_, res, err := compileInput(in, target)
+			if err != nil {
+				return err
+			}
+			objects, err := passthrough.Stream(in.Objects)
+			if err != nil {
+				return err
+			}
+			for _, o := range in.Objects {
+				if passthrough.IsPlainSecret(o) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s\n", o.GetAnnotations()[kioutil.PathAnnotation], passthrough.Warning(o))
+				}
+			}
+			manifests, err := res.Tree.RenderWith(path.Join("overlays", target), objects)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,9 @@ import (
 // build info that Go records.
 var version, commit string
 
+// targetEnv names the target in KRM mode when --target is not given.
+const targetEnv = "AUTHSTACK_TARGET"
+
 // usageError marks bad command lines: they exit 2, other errors 1.
 type usageError struct{ error }
 
@@ -65,7 +68,9 @@ EKS, GKE and AKS.
 
 Run with no command, it is a KRM function (kpt, kustomize): it reads a
 ResourceList on standard input. Without --target it emits the tree as files of
-the package; with --target it emits that target's final manifests.`,
+the package; with --target (or AUTHSTACK_TARGET in the environment, for
+container runtimes, which pass no arguments) it emits that target's final
+manifests, with every other input object passed through.`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -77,6 +82,11 @@ the package; with --target it emits that target's final manifests.`,
 			if err != nil {
 				return fmt.Errorf("read ResourceList: %w", err)
 			}
+			// Container runtimes pass no args (kustomize `container:`, kpt
+			// `image:`), only an environment.
+			if target == "" {
+				target = os.Getenv(targetEnv)
+			}
 			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
 			// functionConfig, as kpt sends to a function declared without one.
 			out, err := fn.Run(krm.Processor(target, os.Stderr), in)
@@ -86,7 +96,7 @@ the package; with --target it emits that target's final manifests.`,
 			return err
 		},
 	}
-	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
+	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree (default $"+targetEnv+")")
 	root.Version = buildinfo.Version()
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())

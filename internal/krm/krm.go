@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -57,6 +58,9 @@ func process(rl *fn.ResourceList, target string) bool {
 			continue
 		}
 		objects = append(objects, it.CopyToResourceNode())
+		if passthrough.IsPlainSecret(objects[len(objects)-1]) {
+			rl.Results = append(rl.Results, fn.ConfigObjectResult(passthrough.Warning(objects[len(objects)-1]), it, fn.Warning))
+		}
 	}
 	// kustomize passes a generator's config among the items as well.
 	if fc := rl.FunctionConfig; fc != nil && fc.GetKind() == spec.Kind && !names[fc.GetName()] {

@@ -9,10 +9,10 @@ func TestImage(t *testing.T) {
 		{"(devel)", Repository + ":dev"},
 		{"", Repository + ":dev"},
 		{"devel", Repository + ":dev"},
-		{"473a970-dirty", Repository + ":dev"},         // git describe without tags
-		{"v0.2.0-3-g473a970", Repository + ":dev"},     // git describe past a tag: matches semver, but no release made it
-		{"v0.2.0-dirty", Repository + ":dev"},          // git describe --dirty on a tag
-		{"v0.2.0+dirty", Repository + ":dev"},          // go build in a modified checkout
+		{"473a970-dirty", Repository + ":dev"},     // git describe without tags
+		{"v0.2.0-3-g473a970", Repository + ":dev"}, // git describe past a tag: matches semver, but no release made it
+		{"v0.2.0-dirty", Repository + ":dev"},      // git describe --dirty on a tag
+		{"v0.2.0+dirty", Repository + ":dev"},      // go build in a modified checkout
 		{"v0.0.0-20261130024819-473a970abcde", Repository + ":dev"},
 		{"v0.2.1-0.20261130024819-473a970abcde", Repository + ":dev"},
 		{"v0.3.0-rc.1.0.20261130024819-473a970abcde", Repository + ":dev"},
