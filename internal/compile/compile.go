@@ -181,7 +181,7 @@ func encode(v cue.Value) ([]byte, error) {
 		// in the spec; give the full CUE detail.
 		return nil, fmt.Errorf("%s", errors.Details(err, nil))
 	}
-	return data, nil
+	return tree.Format(data)
 }
 
 func files(objs []object) []string {
@@ -227,5 +227,5 @@ func kustomization(k kustomize) ([]byte, error) {
 	if err := enc.Encode(k); err != nil {
 		return nil, fmt.Errorf("kustomization: %w", err)
 	}
-	return b.Bytes(), nil
+	return tree.Format(b.Bytes())
 }

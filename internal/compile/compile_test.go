@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -252,7 +253,7 @@ func TestNodeOptions(t *testing.T) {
 	if !strings.Contains(fe, want) || strings.Count(fe, "name: NODE_OPTIONS") != 1 {
 		t.Errorf("frontend NODE_OPTIONS not merged:\n%s", fe)
 	}
-	if !strings.Contains(fe, "name: NODE_ENV\n              value: production") {
+	if !regexp.MustCompile(`name: NODE_ENV\n +value: production\n`).MatchString(fe) {
 		t.Errorf("frontend has no NODE_ENV=production")
 	}
 	api := string(res.Tree.File("bases/backend-api/deployment.yaml"))

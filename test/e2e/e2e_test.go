@@ -153,8 +153,8 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 }
 
 // kpt fn render with the binary as an exec function writes the tree into
-// the package; a second render changes nothing, and kustomize builds the
-// written overlays.
+// the package, the same bytes as authstack build; a second render changes
+// nothing, and kustomize builds the written overlays.
 func TestKptRenderIdempotent(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kpt := tool(t, "KPT", "kpt")
@@ -178,6 +178,16 @@ pipeline:
 			t.Errorf("after kpt fn render: no %s", want)
 		}
 	}
+	// One formatter: build writes the same files, byte for byte.
+	built := t.TempDir()
+	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", built)
+	fromKpt := map[string]string{}
+	for p, data := range first {
+		if strings.HasPrefix(p, "bases/") || strings.HasPrefix(p, "overlays/") {
+			fromKpt[p] = data
+		}
+	}
+	assertSameFiles(t, "authstack build, against kpt fn render,", fromKpt, snapshot(t, built))
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	assertSameFiles(t, "second render", first, snapshot(t, pkg))
 	for _, target := range targets {
