@@ -35,9 +35,10 @@ func TestGoInstall(t *testing.T) {
 		t.Errorf("the purge Job does not run the release's own image:\n%s", manifests)
 	}
 
-	// Without -ldflags (as `go install …@commit` from a checkout), a
-	// development build says so and defaults to the :dev image.
-	cmd = exec.Command("go", "install", "./cmd/authstack")
+	// By the import path the README gives (without @version: the module is
+	// not published) and without -ldflags, a development build says so and
+	// defaults to the :dev image.
+	cmd = exec.Command("go", "install", "github.com/authstack/authstack/cmd/authstack")
 	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
 	if out, err := cmd.CombinedOutput(); err != nil {
