@@ -3,8 +3,8 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -125,7 +125,7 @@ func TestPassThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	for what, fnSpec := range map[string]string{
-		"--target":                "exec:\n  path: " + bin + "\n  args: [--target, eks]\n",
+		"--target":                 "exec:\n  path: " + bin + "\n  args: [--target, eks]\n",
 		"envs: [AUTHSTACK_TARGET]": "exec:\n  path: " + bin + "\n  envs: [AUTHSTACK_TARGET=eks]\n",
 		"wrapper":                  "exec:\n  path: " + wrapper + "\n",
 	} {
