@@ -25,7 +25,7 @@ import (
 type credentials struct{ user, password string }
 
 const (
-	minMaskable = 8
+	minMaskable = 12
 	maskedUser  = "<user>"
 	maskedPass  = "<password>"
 )

@@ -213,17 +213,26 @@ func strategyList() string {
 // each attempt is bounded by ConnectTimeout, the whole by ctx.
 func (o *Options) connect(ctx context.Context, d *database, log *logger) error {
 	backoff := minBackoff
+	var last error
 	for attempt := 1; ; attempt++ {
 		attemptCtx, cancel := context.WithTimeout(ctx, o.ConnectTimeout)
 		err := d.db.PingContext(attemptCtx)
-		silent := errors.Is(attemptCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
+		timedOut := attemptCtx.Err() != nil
 		cancel()
 		if err == nil {
 			return nil
 		}
-		err = d.creds.sanitize(err)
-		if silent {
+		switch {
+		case timedOut && ctx.Err() == nil:
 			err = fmt.Errorf("no answer within %s (the connect timeout): is a %s server listening there?", o.ConnectTimeout, o.Dialect)
+		case timedOut && last != nil:
+			// The run's deadline cut this attempt short: the previous
+			// attempt's error says more than the driver's "timeout".
+			err = last
+		case timedOut:
+			err = fmt.Errorf("no answer within %s", o.Timeout)
+		default:
+			err = d.creds.sanitize(err)
 		}
 		if permanent(err) {
 			return fmt.Errorf("%w (not retried: waiting does not fix this)", err)
@@ -231,6 +240,7 @@ func (o *Options) connect(ctx context.Context, d *database, log *logger) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("gave up after %s (the timeout): %w: last error: %w", o.Timeout, ctx.Err(), err)
 		}
+		last = err
 		log.printf("database not ready (attempt %d, retrying in %s): %v", attempt, backoff, err)
 		select {
 		case <-ctx.Done():
@@ -483,18 +493,20 @@ func (o *Options) delete(ctx context.Context, d *database, tx *sql.Tx, ids []str
 	return total, nil
 }
 
-// logger writes progress lines, one line each, with credentials masked. It
-// also receives the MySQL driver's log lines.
+// logger writes progress lines, one line each. Its lines are built from
+// names, counts and sanitized errors, so it does not search them for
+// credentials, which would reveal short ones. It also receives the MySQL
+// driver's own log lines, which are free text and are masked.
 type logger struct {
 	w     io.Writer
 	creds credentials
 }
 
 func (l *logger) printf(format string, args ...any) {
-	fmt.Fprintln(l.w, l.creds.mask(oneLine.Replace(fmt.Sprintf(format, args...))))
+	fmt.Fprintln(l.w, oneLine.Replace(fmt.Sprintf(format, args...)))
 }
 
 // Print implements mysql.Logger.
 func (l *logger) Print(v ...any) {
-	l.printf("mysql driver: %s", fmt.Sprint(v...))
+	l.printf("mysql driver: %s", l.creds.mask(fmt.Sprint(v...)))
 }
