@@ -134,6 +134,7 @@ func TestPurgeSilentServer(t *testing.T) {
 		{MySQL, "mysql://u:p@" + addr + "/authstack"},
 	} {
 		t.Run(string(tt.dialect), func(t *testing.T) {
+			t.Parallel()
 			var log bytes.Buffer
 			opts := Options{DatabaseURL: tt.url, Dialect: tt.dialect, Strategy: All, Timeout: 3 * time.Second, ConnectTimeout: time.Second, Log: &log}
 			start := time.Now()
