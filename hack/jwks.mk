@@ -17,7 +17,8 @@ test-jwks:
 	hack/mariadb.sh install
 	go test -count=1 -run . -bench Purge100k -benchtime 3x ./internal/jwks ./internal/testdb ./fn
 
-# jwks-purge against real Better Auth from npm on a fresh PostgreSQL.
+# jwks-purge (the undecryptable and reencrypt strategies) against real Better
+# Auth from npm on a fresh PostgreSQL.
 test-better-auth: build
 	AUTHSTACK_CACHE="$(CACHE)" AUTHSTACK_BIN="$(AUTHSTACK_BIN)" e2e/better-auth/run.sh e2e
 
