@@ -100,7 +100,8 @@ func TestValidationErrors(t *testing.T) {
 		{"name not a label", "metadata.name", "Shop_1", "metadata.name", "DNS-1123 label"},
 		{"name too long", "metadata.name", long, "metadata.name", "at most 41"},
 		{"name missing", "metadata.name", nil, "metadata.name", "required"},
-		{"namespace", "spec.namespace", "Shop", "spec.namespace", "DNS-1123 label"},
+		{"namespace upper case", "spec.namespace", "Shop", "spec.namespace", "must be lower case"},
+		{"namespace", "spec.namespace", "shop_1", "spec.namespace", "DNS-1035 label"},
 		{"auth url scheme", "spec.auth.url", "ftp://shop.example.com", "spec.auth.url", "http:// or https://"},
 		{"auth url relative", "spec.auth.url", "/login", "spec.auth.url", "absolute"},
 		{"auth url missing", "spec.auth.url", nil, "spec.auth.url", "required"},
@@ -113,7 +114,7 @@ func TestValidationErrors(t *testing.T) {
 		{"dialect", "spec.database.dialect", "sqlite", "spec.database.dialect", "postgres, mysql"},
 		{"database url missing", "spec.database.url", nil, "spec.database.url", "required"},
 		{"no components", "spec.components", map[string]any{}, "spec.components", "at least one component"},
-		{"component name", "spec.components.Web", map[string]any{"image": "x", "port": 80}, "spec.components.Web", "DNS-1035"},
+		{"component name", "spec.components.we_b", map[string]any{"image": "x", "port": 80}, "spec.components.we_b", "DNS-1035"},
 		{"component name digit", "spec.components.1web", map[string]any{"image": "x", "port": 80}, "spec.components.1web", "DNS-1035"},
 		{"image missing", "spec.components.frontend.image", nil, "spec.components.frontend.image", "required"},
 		{"image empty", "spec.components.frontend.image", "", "spec.components.frontend.image", "non-empty image"},
@@ -124,8 +125,8 @@ func TestValidationErrors(t *testing.T) {
 		{"health path", "spec.components.frontend.health", "api/health", "spec.components.frontend.health", "starting with '/'"},
 		{"expose path", "spec.components.frontend.expose", "app", "spec.components.frontend.expose", "starting with '/'"},
 		{"expose twice", "spec.components.backend-api.expose", "/", "spec.components.", "no other component exposes"},
-		{"replicas", "spec.components.frontend.replicas", 0, "spec.components.frontend.replicas", "≥ 1"},
-		{"env value", "spec.components.frontend.env.PORT", 3000, "spec.components.frontend.env.PORT", "string value"},
+		{"replicas", "spec.components.frontend.replicas", 0, "spec.components.frontend.replicas", "from 1 to 2147483647"},
+		{"env value", "spec.components.frontend.env.PORT", 3000, "spec.components.frontend.env.PORT", "must be a string"},
 		{"env reserved", "spec.components.frontend.env.DATABASE_URL", "postgres://x", "spec.components.frontend.env.DATABASE_URL", "set by authstack"},
 		{"resources", "spec.components.frontend.resources.limits.memory", "lots", "spec.components.frontend.resources.limits.memory", "quantity"},
 		{"run as root", "spec.components.frontend.runAsUser", 0, "spec.components.frontend.runAsUser", "non-root"},
@@ -154,6 +155,9 @@ func TestValidationErrors(t *testing.T) {
 			errs, ok := err.(spec.Errors)
 			if !ok {
 				t.Fatalf("error %T %v, want spec.Errors", err, err)
+			}
+			if len(errs) != 1 {
+				t.Errorf("%d lines for one mistake:\n%v", len(errs), err)
 			}
 			var found bool
 			for _, e := range errs {
@@ -195,4 +199,110 @@ func TestMultiDocumentPositions(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start with %s", err, want)
 	}
+}
+
+// The error rules: exactly one line per mistake, at the mistake's
+// file:line:col, with the field path, what was found and what is allowed;
+// never CUE's words; every mistake of a spec in one run. Each case edits
+// the reference stack's text (old → new, first occurrence) and wants the
+// whole error output.
+func TestErrorLines(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string
+		want     string
+	}{
+		// Disjunctions: one line, with the value the user wrote (CUE
+		// reported each branch, claiming "mysql" and "postgres" were found).
+		{"dialect", "dialect: postgres", "dialect: oracle",
+			`stack.yaml:16:14: spec.database.dialect: must be one of postgres, mysql (got "oracle")`},
+		{"replicas negative", "replicas: 2", "replicas: -1",
+			`stack.yaml:27:17: spec.components.frontend.replicas: must be an integer from 1 to 2147483647 (got -1)`},
+		// A bad map key: one line at the key, not one per field of the entry.
+		{"component name upper case", "    frontend:", "    Frontend:",
+			`stack.yaml:21:5: spec.components.Frontend: must be lower case (got "Frontend")`},
+		{"component name digit", "    frontend:", "    1web:",
+			`stack.yaml:21:5: spec.components.1web: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "1web")`},
+		{"unknown target", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
+			`stack.yaml:37:5: spec.targets.openshift: unknown target "openshift"; allowed: minikube, eks, gke, aks`},
+		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
+			`stack.yaml:38:13: spec.targets.eks.host: must be lower case (got "Shop.example.com")`},
+		{"host with scheme", "      host: shop.example.com", "      host: https://shop.example.com",
+			`stack.yaml:38:13: spec.targets.eks.host: must be a DNS hostname such as shop.example.com (no scheme, port or wildcard) (got "https://shop.example.com")`},
+		// Numbers are bounded by their Kubernetes types.
+		{"replicas over int32", "replicas: 2", "replicas: 2147483648",
+			`stack.yaml:27:17: spec.components.frontend.replicas: must be an integer from 1 to 2147483647 (got 2147483648)`},
+		{"runAsUser over int64", "      runtime: node", "      runtime: node\n      runAsUser: 9223372036854775808",
+			`stack.yaml:25:18: spec.components.frontend.runAsUser: must be a non-root user id from 1 to 2147483647 (got 9223372036854775808)`},
+		{"runAsGroup root", "      runtime: node", "      runtime: node\n      runAsGroup: 0",
+			`stack.yaml:25:19: spec.components.frontend.runAsGroup: must be a non-root group id from 1 to 2147483647 (got 0)`},
+		{"port as a string", "port: 3000", `port: "3000"`,
+			`stack.yaml:23:13: spec.components.frontend.port: must be an integer from 1 to 65535 (got "3000")`},
+		// Paths that Kubernetes' Ingress validation rejects.
+		{"expose dot dot", "expose: /", "expose: /a/../b", exposeLine("/a/../b")},
+		{"expose double slash", "expose: /", "expose: //x", exposeLine("//x")},
+		{"expose encoded slash", "expose: /", "expose: /a%2Fb", exposeLine("/a%2Fb")},
+		{"expose trailing dot", "expose: /", "expose: /a/.", exposeLine("/a/.")},
+		{"expose trailing dot dot", "expose: /", "expose: /a/..", exposeLine("/a/..")},
+		{"expose twice", "      health: /health", "      health: /health\n      expose: /",
+			`stack.yaml:35:15: spec.components.backend-api.expose: must be a path no other component exposes; frontend exposes it (got "/")`},
+		// Names that authstack gives its own objects.
+		{"component jwks-purge", "    frontend:", "    jwks-purge:", reservedLine("jwks-purge")},
+		{"component <stack>-jwks-purge", "    frontend:", "    shop-jwks-purge:", reservedLine("shop-jwks-purge")},
+		{"component x-jwks-purge", "    frontend:", "    other-jwks-purge:", reservedLine("other-jwks-purge")},
+		// Null and empty where a mapping belongs: ordinary messages.
+		{"null target", "    minikube: {}", "    minikube:",
+			`stack.yaml:36:14: spec.targets.minikube: must be a mapping (got null)`},
+		{"no components", "  components:\n", "  components: {}\n  old:\n",
+			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
+				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},
+		{"writable paths twice", "      runtime: node", "      runtime: node\n      writablePaths: [/data, /data]",
+			`stack.yaml:25:22: spec.components.frontend.writablePaths: must be a list of distinct absolute paths (got ["/data", "/data"])`},
+		// Every mistake in one run, several in one struct.
+		{"many mistakes", "      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health",
+			"      image: \"\"\n      port: 0\n      runtime: java\n      health: health\n      colour: blue",
+			"stack.yaml:31:14: spec.components.backend-api.image: must be a non-empty image reference without spaces (got \"\")\n" +
+				"stack.yaml:32:13: spec.components.backend-api.port: must be an integer from 1 to 65535 (got 0)\n" +
+				"stack.yaml:33:16: spec.components.backend-api.runtime: must be one of node, python, go, other (got \"java\")\n" +
+				"stack.yaml:34:15: spec.components.backend-api.health: must be an absolute path starting with '/', without spaces, '?' or '#' (got \"health\")\n" +
+				"stack.yaml:35:7: spec.components.backend-api.colour: unknown field \"colour\"; allowed: image, port, runtime, health, expose, replicas, env, resources, runAsUser, runAsGroup, writablePaths"},
+		{"env", "        NEXT_PUBLIC_API_URL: http://backend-api:8000", "        DATABASE_URL: x\n        PORT: 3000\n        1X: a",
+			"stack.yaml:29:9: spec.components.frontend.env.DATABASE_URL: DATABASE_URL is set by authstack from spec.database.url; remove it from env\n" +
+				"stack.yaml:30:15: spec.components.frontend.env.PORT: must be a string (quote numbers and booleans) (got 3000)\n" +
+				"stack.yaml:31:9: spec.components.frontend.env.1X: must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit (got \"1X\")"},
+	}
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	internals := regexp.MustCompile(`conflicting values|mismatched types|_\|_|#[A-Z]|~\(|incomplete value|out of bound`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(string(data), tt.old) {
+				t.Fatalf("the reference has no %q", tt.old)
+			}
+			_, err := schema.Stacks("stack.yaml", []byte(strings.Replace(string(data), tt.old, tt.new, 1)))
+			if err == nil {
+				t.Fatalf("no error, want\n%s", tt.want)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+			if internals.MatchString(err.Error()) {
+				t.Errorf("CUE internals in %q", err)
+			}
+		})
+	}
+}
+
+func exposeLine(path string) string {
+	return `stack.yaml:26:15: spec.components.frontend.expose: must be an absolute path starting with '/', without spaces, '?', '#', '//', '/./', '/../' or '%2F', not ending in '/.' or '/..' (Kubernetes Ingress rules reject those) (got "` + path + `")`
+}
+
+func reservedLine(name string) string {
+	return `stack.yaml:21:5: spec.components.` + name + `: must not be jwks-purge or end in -jwks-purge: authstack names the jwks purge Job's objects so (got "` + name + `")`
 }
