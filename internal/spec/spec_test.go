@@ -9,6 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -305,4 +306,63 @@ func exposeLine(path string) string {
 
 func reservedLine(name string) string {
 	return `stack.yaml:21:5: spec.components.` + name + `: must not be jwks-purge or end in -jwks-purge: authstack names the jwks purge Job's objects so (got "` + name + `")`
+}
+
+// Every environment variable that the templates set from the spec (in the
+// components' Deployments and the purge Job) is one a component may not
+// set: #ReservedEnv in the schema lists them all.
+func TestReservedEnvCoversTemplates(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks, err := schema.Stacks(reference, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := compile.Compile(stacks[0], "0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, p := range tr.Paths() {
+		var obj struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Env []struct {
+								Name string `json:"name"`
+							} `json:"env"`
+						} `json:"containers"`
+					} `json:"spec"`
+				} `json:"template"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(tr.File(p), &obj); err != nil {
+			continue // not an object: the kustomizations are
+		}
+		for _, c := range obj.Spec.Template.Spec.Containers {
+			for _, e := range c.Env {
+				set[e.Name] = true
+			}
+		}
+	}
+	// The user's own, and the runtime settings a user may extend.
+	for _, own := range []string{"NEXT_PUBLIC_API_URL", "NODE_ENV", "NODE_OPTIONS"} {
+		delete(set, own)
+	}
+	if len(set) < 3 {
+		t.Fatalf("found only %v in the templates", set)
+	}
+	for name := range set {
+		_, err := schema.Stacks("stack.yaml", mutate(t, "spec.components.backend-api.env."+name, "x"))
+		if err == nil || !strings.Contains(err.Error(), name+" is set by authstack") {
+			t.Errorf("env %s, set by the templates, is not reserved: %v", name, err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -221,18 +222,27 @@ func foundText(v cue.Value) string {
 	return fmt.Sprint(v)
 }
 
+// nameLike values (names, hosts) are case-insensitive to the user's eye;
+// in a URL or a path, case matters, so lowering it is no advice.
+var nameLike = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
 // explain returns what the schema value c allows, for a value x that it
 // rejects: "must be lower case" when lowering x would do, else the @msg of
 // the constraint x breaks.
 func (s *Schema) explain(c, x cue.Value) string {
-	if str, err := x.String(); err == nil && strings.ToLower(str) != str && accepts(c, s.ctx.Encode(strings.ToLower(str))) {
+	if str, err := x.String(); err == nil && nameLike.MatchString(str) && strings.ToLower(str) != str &&
+		accepts(c, s.ctx.Encode(strings.ToLower(str))) {
 		return "must be lower case"
 	}
 	if msg := s.message(s.definition(c), x, 0); msg != "" {
 		return msg
 	}
-	// A constraint without a message; TestEveryConstraintHasAMessage keeps
-	// this from happening, and it never shows CUE's own words.
+	return fallback(c)
+}
+
+// fallback is the message of a constraint without @msg: it never shows
+// CUE's own words, and TestEveryConstraintHasAMessage keeps it unused.
+func fallback(c cue.Value) string {
 	switch c.IncompleteKind() {
 	case cue.IntKind:
 		return "must be an integer in the allowed range"
