@@ -237,8 +237,6 @@ func TestErrorLines(t *testing.T) {
 			`stack.yaml:25:18: spec.components.frontend.runAsUser: must be a non-root user id from 1 to 2147483647 (got 9223372036854775808)`},
 		{"runAsGroup root", "      runtime: node", "      runtime: node\n      runAsGroup: 0",
 			`stack.yaml:25:19: spec.components.frontend.runAsGroup: must be a non-root group id from 1 to 2147483647 (got 0)`},
-		{"port as a string", "port: 3000", `port: "3000"`,
-			`stack.yaml:23:13: spec.components.frontend.port: must be an integer from 1 to 65535 (got "3000")`},
 		// Paths that Kubernetes' Ingress validation rejects.
 		{"expose dot dot", "expose: /", "expose: /a/../b", exposeLine("/a/../b")},
 		{"expose double slash", "expose: /", "expose: //x", exposeLine("//x")},
