@@ -57,6 +57,19 @@ func (es Errors) errorsOnly() Errors {
 	return out
 }
 
+// unique drops repeated lines: a mistake is reported once.
+func (es Errors) unique() Errors {
+	seen := map[string]bool{}
+	var out Errors
+	for _, e := range es {
+		if line := e.Error(); !seen[line] {
+			seen[line] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (es Errors) sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].Pos, es[j].Pos

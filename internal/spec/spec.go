@@ -219,30 +219,27 @@ func (s *Schema) documents(f *ast.File) []cue.Value {
 
 func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	k := &checker{s: s, file: filename}
-	k.walk(nil, s.def, doc)
+	v := s.def.Unify(doc)
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		// Only a spec that the schema rejects needs the slower walk that
+		// says why, one line per mistake.
+		if k.walk(nil, s.def, doc); len(k.errs) == 0 {
+			// The walk accepted what the schema rejects: a bug, reported
+			// without CUE's words.
+			k.errs = Errors{{Pos: keyPos(filename, doc), Msg: "the spec breaks a rule of the schema that authstack cannot name; please report this"}}
+		}
+	}
 	for _, c := range checks {
 		k.errs = append(k.errs, c(s, filename, doc)...)
 	}
-	errs := k.errs.errorsOnly()
-	if len(errs) > 0 {
-		errs.sort()
+	k.errs = k.errs.unique()
+	k.errs.sort()
+	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
-	v := s.def.Unify(doc)
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		// The checker accepted what the schema rejects: a bug, reported
-		// without CUE's words.
-		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec breaks a rule of the schema that authstack cannot name; please report this"}}
-	}
-	st := &Stack{Value: v, File: filename}
+	st := &Stack{Value: v, File: filename, Warnings: k.errs}
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}
-	for _, e := range k.errs {
-		if e.Warning {
-			st.Warnings = append(st.Warnings, e)
-		}
-	}
-	st.Warnings.sort()
 	return st, nil
 }

@@ -31,7 +31,15 @@ func (k *checker) walk(p []string, c, d cue.Value) bool {
 	want := sh.IncompleteKind()
 	switch got := d.Kind(); {
 	case got == cue.StructKind && want&cue.StructKind != 0:
-		return k.walkStruct(p, c, sh, d) || k.whole(p, c, d)
+		// Validating a struct as a whole validates all of it again: only
+		// a struct with a validator of its own needs it.
+		if k.walkStruct(p, c, sh, d) {
+			return true
+		}
+		if op, args := c.Expr(); c.Err() == nil && (op != cue.AndOp || len(args) < 2) {
+			return false
+		}
+		return k.whole(p, c, d)
 	case got == cue.ListKind && want&cue.ListKind != 0:
 		return k.walkList(p, sh, d) || k.whole(p, c, d)
 	case want == cue.StructKind:
