@@ -251,7 +251,7 @@ func TestErrorLines(t *testing.T) {
 		{"component x-jwks-purge", "    frontend:", "    other-jwks-purge:", reservedLine("other-jwks-purge")},
 		// Null and empty where a mapping belongs: ordinary messages.
 		{"null target", "    minikube: {}", "    minikube:",
-			`stack.yaml:36:14: spec.targets.minikube: must be a mapping (got null)`},
+			`stack.yaml:36:14: spec.targets.minikube: must be a mapping, {} if empty (got null)`},
 		{"no components", "  components:\n", "  components: {}\n  old:\n",
 			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
 				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},

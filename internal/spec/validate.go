@@ -43,7 +43,11 @@ func (k *checker) walk(p []string, c, d cue.Value) bool {
 	case got == cue.ListKind && want&cue.ListKind != 0:
 		return k.walkList(p, sh, d) || k.whole(p, c, d)
 	case want == cue.StructKind:
-		k.report(p, valuePos(k.file, d), "must be a mapping", d)
+		msg := "must be a mapping"
+		if accepts(c, k.s.ctx.CompileString("{}")) {
+			msg += ", {} if empty"
+		}
+		k.report(p, valuePos(k.file, d), msg, d)
 		return true
 	case want == cue.ListKind:
 		k.report(p, valuePos(k.file, d), "must be a list", d)
@@ -243,9 +247,21 @@ func (s *Schema) explain(c, x cue.Value) string {
 		return "must be lower case"
 	}
 	if msg := s.message(s.definition(c), x, 0); msg != "" {
-		return msg
+		return strings.ReplaceAll(msg, "{fields}", strings.Join(fieldNames(shape(c)), ", "))
 	}
 	return fallback(c)
+}
+
+// fieldNames are the fields a struct allows, for messages that list them
+// ("{fields}"), so that a list such as the platforms is written once.
+func fieldNames(c cue.Value) []string {
+	var names []string
+	if it, err := c.Fields(cue.Optional(true)); err == nil {
+		for it.Next() {
+			names = append(names, it.Selector().Unquoted())
+		}
+	}
+	return names
 }
 
 // fallback is the message of a constraint without @msg: it never shows
