@@ -252,6 +252,11 @@ func TestErrorLines(t *testing.T) {
 		// Null and empty where a mapping belongs: ordinary messages.
 		{"null target", "    minikube: {}", "    minikube:",
 			`stack.yaml:36:14: spec.targets.minikube: must be a mapping, {} if empty (got null)`},
+		{"null spec", "spec:\n  namespace: shop\n", "spec: null\nx:\n  namespace: shop\n",
+			"stack.yaml:8:7: spec: must be a mapping (got null)\n" +
+				`stack.yaml:9:1: x: unknown field "x"; allowed: apiVersion, kind, metadata, spec`},
+		{"empty env", "      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n", "      env:\n",
+			`stack.yaml:28:11: spec.components.frontend.env: must be a mapping, {} if empty (got null)`},
 		{"no components", "  components:\n", "  components: {}\n  old:\n",
 			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
 				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},
