@@ -129,14 +129,15 @@ func checkEnv(s *Schema, file string, doc cue.Value) Errors {
 
 // checkExpose refuses a path that an earlier component already exposes:
 // the Ingress would route it to one of them only.
-func checkExpose(_ *Schema, file string, doc cue.Value) Errors {
+func checkExpose(s *Schema, file string, doc cue.Value) Errors {
+	valid := s.root.LookupPath(cue.MakePath(cue.Def("IngressPath")))
 	var errs Errors
 	first := map[string]string{}
 	components(doc, func(name string, c cue.Value) {
 		v := c.LookupPath(cue.ParsePath("expose"))
 		path, err := v.String()
-		if err != nil {
-			return
+		if err != nil || !accepts(valid, v) {
+			return // the schema reports a path that is no path
 		}
 		if other, ok := first[path]; ok {
 			errs = append(errs, &FieldError{Pos: valuePos(file, v), Path: "spec.components." + name + ".expose",

@@ -224,6 +224,9 @@ func TestErrorLines(t *testing.T) {
 			`stack.yaml:21:5: spec.components.Frontend: must be lower case (got "Frontend")`},
 		{"component name digit", "    frontend:", "    1web:",
 			`stack.yaml:21:5: spec.components.1web: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "1web")`},
+		{"bad name and bad field", "    frontend:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 3000", "    Front_end:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 0",
+			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
+				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
 		{"unknown target", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
 			`stack.yaml:37:5: spec.targets.openshift: unknown target "openshift"; allowed: minikube, eks, gke, aks`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
@@ -243,6 +246,9 @@ func TestErrorLines(t *testing.T) {
 		{"expose encoded slash", "expose: /", "expose: /a%2Fb", exposeLine("/a%2Fb")},
 		{"expose trailing dot", "expose: /", "expose: /a/.", exposeLine("/a/.")},
 		{"expose trailing dot dot", "expose: /", "expose: /a/..", exposeLine("/a/..")},
+		{"bad path exposed twice", "      expose: /\n      replicas: 2\n      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n    backend-api:\n      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health",
+			"      expose: //x\n      replicas: 2\n      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n    backend-api:\n      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health\n      expose: //x",
+			exposeLine("//x") + "\n" + strings.Replace(exposeLine("//x"), "26:15: spec.components.frontend", "35:15: spec.components.backend-api", 1)},
 		{"expose twice", "      health: /health", "      health: /health\n      expose: /",
 			`stack.yaml:35:15: spec.components.backend-api.expose: must be a path no other component exposes; frontend exposes it (got "/")`},
 		// Names that authstack gives its own objects.

@@ -116,6 +116,8 @@ func (k *checker) walkStruct(p []string, c, sh, d cue.Value) bool {
 		if len(patterns) > 0 {
 			// A map whose key breaks the pattern: say what a key must be.
 			k.report(cp, keyPos(k.file, v), k.s.explain(patterns[0].Pattern(), key), key)
+			// Its value may hold mistakes of its own: report them in this run too.
+			k.walk(cp, patternValues[0], v)
 			continue
 		}
 		k.report(cp, keyPos(k.file, v), unknown(c, name, names), cue.Value{})
