@@ -2,6 +2,7 @@ package spec_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/spec"
@@ -20,6 +21,25 @@ func BenchmarkStacks(b *testing.B) {
 	for b.Loop() {
 		if _, err := schema.Stacks(reference, data); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStacksInvalid validates the reference stack with one mistake:
+// the walk that names it.
+func BenchmarkStacksInvalid(b *testing.B) {
+	schema, err := spec.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(reference)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bad := []byte(strings.Replace(string(data), "replicas: 2", "replicas: 0", 1))
+	for b.Loop() {
+		if _, err := schema.Stacks(reference, bad); err == nil {
+			b.Fatal("no error")
 		}
 	}
 }

@@ -375,3 +375,56 @@ func TestReservedEnvCoversTemplates(t *testing.T) {
 		}
 	}
 }
+
+// One mistake, one line: every field of the reference stack set to each of
+// a set of odd values gives no error (the value is allowed) or exactly one
+// line, on that field, in plain words.
+func TestOneLinePerMistake(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var leaves func(prefix string, v any)
+	leaves = func(prefix string, v any) {
+		m, ok := v.(map[string]any)
+		if !ok || len(m) == 0 {
+			paths = append(paths, prefix)
+			return
+		}
+		for k, e := range m {
+			leaves(strings.TrimPrefix(prefix+"."+k, "."), e)
+		}
+	}
+	leaves("", doc)
+	odd := []any{-1, 2147483648, "", "Upper Case", map[string]any{"x": 1}}
+	internals := regexp.MustCompile(`conflicting values|mismatched types|_\|_|#[A-Z]|~\(|incomplete value|out of bound|cannot name`)
+	lines := 0
+	for _, p := range paths {
+		if p == "kind" {
+			continue // another kind is not an AuthStack: skipped, not wrong
+		}
+		for _, v := range odd {
+			_, err := schema.Stacks("stack.yaml", mutate(t, p, v))
+			if err == nil {
+				continue
+			}
+			lines++
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != 1 || !strings.Contains(got[0], ": "+p) || internals.MatchString(got[0]) {
+				t.Errorf("%s = %#v:\n%s\nwant one line on %s in plain words", p, v, err, p)
+			}
+		}
+	}
+	if lines < len(paths)*3 {
+		t.Errorf("only %d errors for %d fields: the mutations miss", lines, len(paths))
+	}
+}
