@@ -103,7 +103,7 @@ func (k *checker) walkStruct(p []string, c, sh, d cue.Value) bool {
 		matched := false
 		key := k.s.ctx.Encode(name)
 		for i, sel := range patterns {
-			if sel.Pattern().Unify(key).Validate(cue.Concrete(true)) == nil {
+			if accepts(sel.Pattern(), key) {
 				bad = k.walk(cp, patternValues[i], v) || bad
 				matched = true
 				break
@@ -249,7 +249,8 @@ func (s *Schema) explain(c, x cue.Value) string {
 		return "must be lower case"
 	}
 	if msg := s.message(s.definition(c), x, 0); msg != "" {
-		return strings.ReplaceAll(msg, "{fields}", strings.Join(fieldNames(shape(c)), ", "))
+		msg = strings.ReplaceAll(msg, "{fields}", strings.Join(fieldNames(shape(c)), ", "))
+		return strings.ReplaceAll(msg, "{values}", strings.Join(choices(c), ", "))
 	}
 	return fallback(c)
 }
@@ -264,6 +265,22 @@ func fieldNames(c cue.Value) []string {
 		}
 	}
 	return names
+}
+
+// choices are the values a disjunction of literals allows, for messages
+// that list them ("{values}"), so that adding a value is one edit.
+func choices(c cue.Value) []string {
+	var out []string
+	if op, args := c.Expr(); op == cue.OrOp {
+		for _, a := range args {
+			if s, err := a.String(); err == nil {
+				out = append(out, s)
+			} else if a.IsConcrete() {
+				out = append(out, fmt.Sprint(a))
+			}
+		}
+	}
+	return out
 }
 
 // fallback is the message of a constraint without @msg: it never shows
