@@ -2,6 +2,7 @@ package spec_test
 
 import (
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -426,5 +427,78 @@ func TestOneLinePerMistake(t *testing.T) {
 	}
 	if lines < len(paths)*3 {
 		t.Errorf("only %d errors for %d fields: the mutations miss", lines, len(paths))
+	}
+}
+
+// No name a component may take makes two generated objects collide: for
+// names that echo what authstack generates (the stack's name, its
+// directories and files, the purge Job's parts), every target's objects
+// have distinct kinds and names, distinct files, and distinct pod
+// selectors. The names that would collide are refused.
+func TestNoGeneratedNameCollides(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"shop", "ingress", "bases", "overlays", "kustomization", "frontendconfig",
+		"managedcertificate", "shop-ip", "shop-bases", "shop-eks", "jwks", "purge", "jwks-purge-1", "shop-jwks"} {
+		t.Run(name, func(t *testing.T) {
+			stacks, err := schema.Stacks("stack.yaml", mutate(t, "spec.components."+name,
+				map[string]any{"image": "x", "port": 80, "health": "/h", "expose": "/" + name, "replicas": 2}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := compile.Compile(stacks[0], "0123456789")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, target := range stacks[0].Targets() {
+				objects := map[string]string{}
+				selectors := map[string]string{}
+				for _, p := range tr.Paths() {
+					if path.Base(p) == "kustomization.yaml" ||
+						!(strings.HasPrefix(p, "bases/") || strings.HasPrefix(p, "overlays/"+target+"/")) {
+						continue
+					}
+					var obj struct {
+						Kind     string `json:"kind"`
+						Metadata struct {
+							Name string `json:"name"`
+						} `json:"metadata"`
+						Spec struct {
+							Template struct {
+								Metadata struct {
+									Labels map[string]string `json:"labels"`
+								} `json:"metadata"`
+							} `json:"template"`
+						} `json:"spec"`
+					}
+					if err := yaml.Unmarshal(tr.File(p), &obj); err != nil {
+						t.Fatalf("%s: %v", p, err)
+					}
+					id := obj.Kind + "/" + obj.Metadata.Name
+					if other, ok := objects[id]; ok {
+						t.Errorf("%s: %s and %s are both %s", target, other, p, id)
+					}
+					objects[id] = p
+					if l := obj.Spec.Template.Metadata.Labels; l != nil {
+						sel := l["app.kubernetes.io/name"] + "/" + l["app.kubernetes.io/instance"]
+						if other, ok := selectors[sel]; ok {
+							t.Errorf("%s: the pods of %s and %s share the selector %s", target, other, p, sel)
+						}
+						selectors[sel] = p
+					}
+				}
+				if objects["Deployment/"+name] == "" {
+					t.Errorf("%s: no Deployment %s among %v", target, name, objects)
+				}
+			}
+		})
+	}
+	for _, name := range []string{"jwks-purge", "shop-jwks-purge", "web-jwks-purge"} {
+		_, err := schema.Stacks("stack.yaml", mutate(t, "spec.components."+name, map[string]any{"image": "x", "port": 80}))
+		if err == nil || !strings.Contains(err.Error(), "spec.components."+name+": must not be jwks-purge") {
+			t.Errorf("component %s: %v, want it refused", name, err)
+		}
 	}
 }
