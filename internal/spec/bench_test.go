@@ -1,23 +1,13 @@
 package spec_test
 
 import (
-	"os"
 	"strings"
 	"testing"
-
-	"github.com/authstack/authstack/internal/spec"
 )
 
 // BenchmarkStacks validates the reference stack.
 func BenchmarkStacks(b *testing.B) {
-	schema, err := spec.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		b.Fatal(err)
-	}
+	schema, data := loadReference(b)
 	for b.Loop() {
 		if _, err := schema.Stacks(reference, data); err != nil {
 			b.Fatal(err)
@@ -28,14 +18,7 @@ func BenchmarkStacks(b *testing.B) {
 // BenchmarkStacksInvalid validates the reference stack with one mistake:
 // the walk that names it.
 func BenchmarkStacksInvalid(b *testing.B) {
-	schema, err := spec.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		b.Fatal(err)
-	}
+	schema, data := loadReference(b)
 	bad := []byte(strings.Replace(string(data), "replicas: 2", "replicas: 0", 1))
 	for b.Loop() {
 		if _, err := schema.Stacks(reference, bad); err == nil {

@@ -50,7 +50,9 @@ func mutate(t *testing.T, path string, value any) []byte {
 	return out
 }
 
-func TestReferenceIsValid(t *testing.T) {
+// loadReference returns the schema and the reference stack's text.
+func loadReference(t testing.TB) (*spec.Schema, []byte) {
+	t.Helper()
 	schema, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +61,11 @@ func TestReferenceIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return schema, data
+}
+
+func TestReferenceIsValid(t *testing.T) {
+	schema, data := loadReference(t)
 	stacks, err := schema.Stacks(reference, data)
 	if err != nil {
 		t.Fatal(err)
@@ -282,14 +289,7 @@ func TestErrorLines(t *testing.T) {
 				"stack.yaml:30:15: spec.components.frontend.env.PORT: must be a string (quote numbers and booleans) (got 3000)\n" +
 				"stack.yaml:31:9: spec.components.frontend.env.1X: must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit (got \"1X\")"},
 	}
-	schema, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema, data := loadReference(t)
 	internals := regexp.MustCompile(`conflicting values|mismatched types|_\|_|#[A-Z]|~\(|incomplete value|out of bound`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,14 +322,7 @@ func reservedLine(name string) string {
 // components' Deployments and the purge Job) is one a component may not
 // set: #ReservedEnv in the schema lists them all.
 func TestReservedEnvCoversTemplates(t *testing.T) {
-	schema, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema, data := loadReference(t)
 	stacks, err := schema.Stacks(reference, data)
 	if err != nil {
 		t.Fatal(err)
@@ -381,14 +374,7 @@ func TestReservedEnvCoversTemplates(t *testing.T) {
 // a set of odd values gives no error (the value is allowed) or exactly one
 // line, on that field, in plain words.
 func TestOneLinePerMistake(t *testing.T) {
-	schema, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema, data := loadReference(t)
 	var doc map[string]any
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
