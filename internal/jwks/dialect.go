@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/authstack/authstack/schemas"
 )
 
 // Dialect is the SQL database flavour behind DATABASE_URL.
@@ -27,7 +29,8 @@ const (
 	MySQL    Dialect = "mysql"
 )
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// identifier is the schema's #SQLIdentifier: one pattern for the spec and the purge.
+var identifier = regexp.MustCompile(schemas.MustPattern("SQLIdentifier"))
 
 // ValidateIdentifier reports whether name is safe to use as a table or
 // column name: Purge interpolates names into SQL, quoted, so only plain

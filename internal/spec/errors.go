@@ -2,7 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 
@@ -58,6 +57,19 @@ func (es Errors) errorsOnly() Errors {
 	return out
 }
 
+// unique drops repeated lines: a mistake is reported once.
+func (es Errors) unique() Errors {
+	seen := map[string]bool{}
+	var out Errors
+	for _, e := range es {
+		if line := e.Error(); !seen[line] {
+			seen[line] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (es Errors) sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].Pos, es[j].Pos
@@ -71,93 +83,68 @@ func (es Errors) sort() {
 	})
 }
 
-// hints say what a field allows, by field path pattern ("*" is one element).
-var hints = []struct{ pattern, hint string }{
-	{"apiVersion", `must be "` + APIVersion + `"`},
-	{"kind", `must be "` + Kind + `"`},
-	{"metadata.name", "must be a DNS-1123 label of at most 41 characters (lowercase letters, digits and '-'), so that generated names such as <name>-jwks-purge-<hash> fit 63"},
-	{"metadata.namespace", "must be a DNS-1123 label"},
-	{"spec.namespace", "must be a DNS-1123 label starting with a letter, at most 63 characters"},
-	{"spec.auth.url", "must be an absolute http:// or https:// URL"},
-	{"spec.auth.secret.name", "must be a Secret name (DNS-1123 subdomain)"},
-	{"spec.auth.secret.key", "must be a Secret key (letters, digits, '-', '_', '.')"},
-	{"spec.auth.secret.revision", "must be a non-empty string"},
-	{"spec.auth.jwks.table", "must be a plain SQL identifier matching ^[A-Za-z_][A-Za-z0-9_]{0,62}$"},
-	{"spec.auth.jwks.purge", "must be one of undecryptable, all, none"},
-	{"spec.auth.jwks.image", "must be a non-empty image reference"},
-	{"spec.database.dialect", "must be one of postgres, mysql"},
-	{"spec.database.url.name", "must be a Secret name (DNS-1123 subdomain)"},
-	{"spec.database.url.key", "must be a Secret key (letters, digits, '-', '_', '.')"},
-	{"spec.components", "must name at least one component"},
-	{"spec.components.*", "name must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, at most 63 characters): it names the component's Service"},
-	{"spec.components.*.image", "must be a non-empty image reference without spaces"},
-	{"spec.components.*.port", "must be an integer from 1 to 65535"},
-	{"spec.components.*.runtime", "must be one of node, python, go, other"},
-	{"spec.components.*.health", "must be an HTTP path starting with '/'"},
-	{"spec.components.*.expose", "must be a path starting with '/' that no other component exposes"},
-	{"spec.components.*.replicas", "must be an integer ≥ 1"},
-	{"spec.components.*.env.*", "name must be an environment variable name (letters, digits, '_', '-', '.', not starting with a digit) with a string value"},
-	{"spec.components.*.resources.*.*", "must be a Kubernetes quantity such as 250m or 512Mi"},
-	{"spec.components.*.runAsUser", "must be a non-root user id (≥ 1)"},
-	{"spec.components.*.runAsGroup", "must be a non-root group id (≥ 1)"},
-	{"spec.components.*.writablePaths", "must be a list of distinct absolute paths"},
-	{"spec.components.*.writablePaths.*", "must be an absolute path"},
-	{"spec.targets", "must name at least one of minikube, eks, gke, aks"},
-	{"spec.targets.minikube.imagePullPolicy", "must be one of Never, IfNotPresent, Always"},
-	{"spec.targets.*.host", "must be a DNS hostname such as shop.example.com"},
-	{"spec.targets.eks.certificateArn", "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"},
-	{"spec.targets.eks.roleArn", "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)"},
-	{"spec.targets.gke.staticIpName", "must be the name of a global static IP address (DNS-1035 label)"},
-	{"spec.targets.gke.serviceAccount", "must be a Google service account email (<name>@<project>.iam.gserviceaccount.com)"},
-	{"spec.targets.aks.clientId", "must be the client id (a GUID) of a user-assigned managed identity"},
-}
-
-func hintFor(p []string) string {
-	field := strings.Join(p, ".")
-	for _, h := range hints {
-		if ok, _ := path.Match(strings.ReplaceAll(h.pattern, ".", "/"), strings.ReplaceAll(field, ".", "/")); ok {
-			return h.hint
-		}
-	}
-	return ""
-}
-
-// reservedEnv are set by authstack; a component may not override them.
-var reservedEnv = map[string]string{
-	"BETTER_AUTH_SECRET":  "spec.auth.secret",
-	"BETTER_AUTH_SECRETS": "spec.auth.secret",
-	"BETTER_AUTH_URL":     "spec.auth.url",
-	"DATABASE_URL":        "spec.database.url",
-}
-
-// checks are the rules that span fields, run after the schema accepts a spec.
-var checks = []func(file string, v cue.Value, st *Stack) Errors{
+// checks are the rules that span fields; they run on the document beside
+// the schema's own checks, so that one run reports every mistake.
+var checks = []func(s *Schema, file string, doc cue.Value) Errors{
 	checkEnv,
+	checkExpose,
 }
 
-func checkEnv(file string, v cue.Value, st *Stack) Errors {
+// components calls f for each component of the document, in file order.
+func components(doc cue.Value, f func(name string, c cue.Value)) {
+	it, err := doc.LookupPath(cue.ParsePath("spec.components")).Fields()
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		f(it.Selector().Unquoted(), it.Value())
+	}
+}
+
+// checkEnv refuses the environment variables that authstack sets itself
+// (#ReservedEnv in the schema) and warns about NEXT_PUBLIC_* ones.
+func checkEnv(s *Schema, file string, doc cue.Value) Errors {
+	reserved := s.root.LookupPath(cue.MakePath(cue.Def("ReservedEnv")))
 	var errs Errors
-	for _, name := range sortedKeys(st.Spec.Components) {
-		for _, key := range sortedKeys(st.Spec.Components[name].Env) {
-			p := []string{"spec", "components", name, "env", key}
-			switch {
-			case reservedEnv[key] != "":
-				errs = append(errs, &FieldError{Pos: position(file, v, p), Path: strings.Join(p, "."),
-					Msg: fmt.Sprintf("%s is set by authstack from %s; remove it from env", key, reservedEnv[key])})
-			case strings.HasPrefix(key, "NEXT_PUBLIC_"):
-				errs = append(errs, &FieldError{Pos: position(file, v, p), Path: strings.Join(p, "."), Warning: true,
+	components(doc, func(name string, c cue.Value) {
+		it, err := c.LookupPath(cue.ParsePath("env")).Fields()
+		if err != nil {
+			return
+		}
+		for it.Next() {
+			key := it.Selector().Unquoted()
+			p := strings.Join([]string{"spec", "components", name, "env", key}, ".")
+			pos := keyPos(file, it.Value())
+			if from, err := reserved.LookupPath(cue.MakePath(cue.Str(key))).String(); err == nil {
+				errs = append(errs, &FieldError{Pos: pos, Path: p,
+					Msg: fmt.Sprintf("%s is set by authstack from %s; remove it from env", key, from)})
+			} else if strings.HasPrefix(key, "NEXT_PUBLIC_") {
+				errs = append(errs, &FieldError{Pos: pos, Path: p, Warning: true,
 					Msg: "NEXT_PUBLIC_* values are inlined into the Next.js bundle at build time; setting them at run time has no effect on client code"})
 			}
 		}
-	}
+	})
 	return errs
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// checkExpose refuses a path that an earlier component already exposes:
+// the Ingress would route it to one of them only.
+func checkExpose(s *Schema, file string, doc cue.Value) Errors {
+	valid := s.root.LookupPath(cue.MakePath(cue.Def("IngressPath")))
+	var errs Errors
+	first := map[string]string{}
+	components(doc, func(name string, c cue.Value) {
+		v := c.LookupPath(cue.ParsePath("expose"))
+		path, err := v.String()
+		if err != nil || !accepts(valid, v) {
+			return // the schema reports a path that is no path
+		}
+		if other, ok := first[path]; ok {
+			errs = append(errs, &FieldError{Pos: valuePos(file, v), Path: "spec.components." + name + ".expose",
+				Msg: fmt.Sprintf("must be a path no other component exposes; %s exposes it (got %q)", other, path)})
+			return
+		}
+		first[path] = name
+	})
+	return errs
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -19,7 +17,6 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
-	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/yaml"
 
 	"github.com/authstack/authstack/bases"
@@ -87,6 +84,7 @@ func (s *Stack) Targets() []string {
 // definitions.
 type Schema struct {
 	ctx      *cue.Context
+	root     cue.Value // the schema package, for its definitions
 	def      cue.Value
 	shared   []*ast.File          // the schema and the bases
 	overlays map[string]*ast.File // by target
@@ -133,6 +131,7 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.root = root
 	s.def = root.LookupPath(cue.ParsePath("#AuthStack"))
 	return s, nil
 })
@@ -219,168 +218,28 @@ func (s *Schema) documents(f *ast.File) []cue.Value {
 }
 
 func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
+	k := &schemaChecker{s: s, file: filename}
 	v := s.def.Unify(doc)
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, s.fieldErrors(filename, doc, err)
-	}
-	st := &Stack{Value: v, File: filename}
-	if err := v.Decode(st); err != nil {
-		return nil, Errors{{Pos: position(filename, doc, nil), Msg: err.Error()}}
-	}
-	var errs Errors
-	for _, c := range checks {
-		errs = append(errs, c(filename, v, st)...)
-	}
-	for _, e := range errs {
-		if e.Warning {
-			st.Warnings = append(st.Warnings, e)
+		// Only a spec that the schema rejects needs the slower walk that
+		// says why, one line per mistake.
+		if k.walk(nil, s.def, doc); len(k.errs) == 0 {
+			// The walk accepted what the schema rejects: a bug, reported
+			// without CUE's words.
+			k.errs = Errors{{Pos: keyPos(filename, doc), Msg: "the spec breaks a rule of the schema that authstack cannot name; please report this"}}
 		}
 	}
-	if errs = errs.errorsOnly(); len(errs) > 0 {
+	for _, c := range checks {
+		k.errs = append(k.errs, c(s, filename, doc)...)
+	}
+	k.errs = k.errs.unique()
+	k.errs.sort()
+	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
+	st := &Stack{Value: v, File: filename, Warnings: k.errs}
+	if err := v.Decode(st); err != nil {
+		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
+	}
 	return st, nil
-}
-
-// fieldErrors turns CUE's errors into one FieldError per problem, with the
-// position in the user's file rather than in the schema.
-func (s *Schema) fieldErrors(filename string, doc cue.Value, err error) Errors {
-	var out Errors
-	seen := map[string]bool{}
-	for _, e := range errors.Errors(err) {
-		p := fieldPath(e.Path())
-		msg := s.message(p, e)
-		if i := badKey(p); i >= 0 {
-			// CUE reports a map key that no pattern allows at each of the
-			// entry's fields; report it once, at the key.
-			p, msg = p[:i+1], hintFor(p[:i+1])
-		}
-		fe := &FieldError{Path: strings.Join(p, "."), Msg: msg}
-		fe.Pos = position(filename, doc, p)
-		for _, ip := range e.InputPositions() {
-			if ip.Filename() == filename {
-				fe.Pos = ip.Position()
-				break
-			}
-		}
-		if key := fe.Error(); !seen[key] {
-			seen[key] = true
-			out = append(out, fe)
-		}
-	}
-	out.sort()
-	return out
-}
-
-// fieldPath drops the schema's definition and unquotes each element:
-// CUE quotes labels such as "1web" that are not identifiers.
-func fieldPath(p []string) []string {
-	if len(p) > 0 && p[0] == "#AuthStack" {
-		p = p[1:]
-	}
-	out := make([]string, len(p))
-	for i, name := range p {
-		if s, err := strconv.Unquote(name); err == nil {
-			name = s
-		}
-		out[i] = name
-	}
-	return out
-}
-
-// keyPatterns constrain the keys of the schema's maps.
-var keyPatterns = map[string]*regexp.Regexp{
-	"spec.components": regexp.MustCompile(`^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`),
-}
-
-// badKey returns the index in p of a map key that breaks its pattern, or -1.
-func badKey(p []string) int {
-	for i := 1; i < len(p); i++ {
-		if re := keyPatterns[strings.Join(p[:i], ".")]; re != nil && !re.MatchString(p[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-// position is where the deepest existing part of path stands in the user's
-// document: a missing field is reported at its parent.
-func position(filename string, doc cue.Value, p []string) token.Position {
-	for i := len(p); i >= 0; i-- {
-		sel := make([]cue.Selector, i)
-		for j, name := range p[:i] {
-			sel[j] = cue.Str(name)
-		}
-		if v := doc.LookupPath(cue.MakePath(sel...)); v.Exists() {
-			if pos := v.Pos(); pos.IsValid() && pos.Filename() == filename {
-				return pos.Position()
-			}
-		}
-	}
-	return token.Position{Filename: filename}
-}
-
-// message says what is wrong with a field and what is allowed.
-func (s *Schema) message(p []string, e errors.Error) string {
-	format, args := e.Msg()
-	msg := fmt.Sprintf(format, args...)
-	switch {
-	case msg == "field not allowed":
-		return s.unknownField(p)
-	case strings.Contains(msg, "required but not present"):
-		return "required field is missing"
-	}
-	if hint := hintFor(p); hint != "" {
-		if v := valueOf(args); v != "" {
-			return fmt.Sprintf("%s (got %s)", hint, v)
-		}
-		return hint
-	}
-	return msg
-}
-
-// unknownField names the fields that are allowed where an unknown one stands.
-func (s *Schema) unknownField(p []string) string {
-	if hint := hintFor(p); hint != "" && strings.HasPrefix(hint, "name ") {
-		return hint
-	}
-	if len(p) == 0 {
-		return "unknown field"
-	}
-	parent := s.def
-	for _, name := range p[:len(p)-1] {
-		next := parent.LookupPath(cue.MakePath(cue.Str(name)))
-		if !next.Exists() { // required and optional fields of a definition
-			next = parent.LookupPath(cue.MakePath(cue.Str(name).Optional()))
-		}
-		if !next.Exists() {
-			return "unknown field"
-		}
-		parent = next
-	}
-	var allowed []string
-	it, err := parent.Fields(cue.Optional(true))
-	if err == nil {
-		for it.Next() {
-			allowed = append(allowed, it.Selector().Unquoted())
-		}
-	}
-	if len(allowed) == 0 {
-		return "unknown field"
-	}
-	return fmt.Sprintf("unknown field %q; allowed: %s", p[len(p)-1], strings.Join(allowed, ", "))
-}
-
-// valueOf returns the offending value in a CUE "invalid value" message.
-func valueOf(args []any) string {
-	if len(args) == 0 {
-		return ""
-	}
-	switch a := args[0].(type) {
-	case string:
-		return a
-	case fmt.Stringer:
-		return a.String()
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package spec_test
 
 import (
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -48,7 +50,9 @@ func mutate(t *testing.T, path string, value any) []byte {
 	return out
 }
 
-func TestReferenceIsValid(t *testing.T) {
+// loadReference returns the schema and the reference stack's text.
+func loadReference(t testing.TB) (*spec.Schema, []byte) {
+	t.Helper()
 	schema, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +61,11 @@ func TestReferenceIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return schema, data
+}
+
+func TestReferenceIsValid(t *testing.T) {
+	schema, data := loadReference(t)
 	stacks, err := schema.Stacks(reference, data)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +109,8 @@ func TestValidationErrors(t *testing.T) {
 		{"name not a label", "metadata.name", "Shop_1", "metadata.name", "DNS-1123 label"},
 		{"name too long", "metadata.name", long, "metadata.name", "at most 41"},
 		{"name missing", "metadata.name", nil, "metadata.name", "required"},
-		{"namespace", "spec.namespace", "Shop", "spec.namespace", "DNS-1123 label"},
+		{"namespace upper case", "spec.namespace", "Shop", "spec.namespace", "must be lower case"},
+		{"namespace", "spec.namespace", "shop_1", "spec.namespace", "DNS-1035 label"},
 		{"auth url scheme", "spec.auth.url", "ftp://shop.example.com", "spec.auth.url", "http:// or https://"},
 		{"auth url relative", "spec.auth.url", "/login", "spec.auth.url", "absolute"},
 		{"auth url missing", "spec.auth.url", nil, "spec.auth.url", "required"},
@@ -113,7 +123,7 @@ func TestValidationErrors(t *testing.T) {
 		{"dialect", "spec.database.dialect", "sqlite", "spec.database.dialect", "postgres, mysql"},
 		{"database url missing", "spec.database.url", nil, "spec.database.url", "required"},
 		{"no components", "spec.components", map[string]any{}, "spec.components", "at least one component"},
-		{"component name", "spec.components.Web", map[string]any{"image": "x", "port": 80}, "spec.components.Web", "DNS-1035"},
+		{"component name", "spec.components.we_b", map[string]any{"image": "x", "port": 80}, "spec.components.we_b", "DNS-1035"},
 		{"component name digit", "spec.components.1web", map[string]any{"image": "x", "port": 80}, "spec.components.1web", "DNS-1035"},
 		{"image missing", "spec.components.frontend.image", nil, "spec.components.frontend.image", "required"},
 		{"image empty", "spec.components.frontend.image", "", "spec.components.frontend.image", "non-empty image"},
@@ -124,8 +134,8 @@ func TestValidationErrors(t *testing.T) {
 		{"health path", "spec.components.frontend.health", "api/health", "spec.components.frontend.health", "starting with '/'"},
 		{"expose path", "spec.components.frontend.expose", "app", "spec.components.frontend.expose", "starting with '/'"},
 		{"expose twice", "spec.components.backend-api.expose", "/", "spec.components.", "no other component exposes"},
-		{"replicas", "spec.components.frontend.replicas", 0, "spec.components.frontend.replicas", "≥ 1"},
-		{"env value", "spec.components.frontend.env.PORT", 3000, "spec.components.frontend.env.PORT", "string value"},
+		{"replicas", "spec.components.frontend.replicas", 0, "spec.components.frontend.replicas", "from 1 to 2147483647"},
+		{"env value", "spec.components.frontend.env.PORT", 3000, "spec.components.frontend.env.PORT", "must be a string"},
 		{"env reserved", "spec.components.frontend.env.DATABASE_URL", "postgres://x", "spec.components.frontend.env.DATABASE_URL", "set by authstack"},
 		{"resources", "spec.components.frontend.resources.limits.memory", "lots", "spec.components.frontend.resources.limits.memory", "quantity"},
 		{"run as root", "spec.components.frontend.runAsUser", 0, "spec.components.frontend.runAsUser", "non-root"},
@@ -154,6 +164,9 @@ func TestValidationErrors(t *testing.T) {
 			errs, ok := err.(spec.Errors)
 			if !ok {
 				t.Fatalf("error %T %v, want spec.Errors", err, err)
+			}
+			if len(errs) != 1 {
+				t.Errorf("%d lines for one mistake:\n%v", len(errs), err)
 			}
 			var found bool
 			for _, e := range errs {
@@ -194,5 +207,284 @@ func TestMultiDocumentPositions(t *testing.T) {
 	want := "all.yaml:" + strconv.Itoa(wantLine) + ":"
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start with %s", err, want)
+	}
+}
+
+// The error rules: exactly one line per mistake, at the mistake's
+// file:line:col, with the field path, what was found and what is allowed;
+// never CUE's words; every mistake of a spec in one run. Each case edits
+// the reference stack's text (old → new, first occurrence) and wants the
+// whole error output.
+func TestErrorLines(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string
+		want     string
+	}{
+		// Disjunctions: one line, with the value the user wrote (CUE
+		// reported each branch, claiming "mysql" and "postgres" were found).
+		{"dialect", "dialect: postgres", "dialect: oracle",
+			`stack.yaml:16:14: spec.database.dialect: must be one of postgres, mysql (got "oracle")`},
+		{"replicas negative", "replicas: 2", "replicas: -1",
+			`stack.yaml:27:17: spec.components.frontend.replicas: must be an integer from 1 to 2147483647 (got -1)`},
+		// A bad map key: one line at the key, not one per field of the entry.
+		{"component name upper case", "    frontend:", "    Frontend:",
+			`stack.yaml:21:5: spec.components.Frontend: must be lower case (got "Frontend")`},
+		{"component name digit", "    frontend:", "    1web:",
+			`stack.yaml:21:5: spec.components.1web: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "1web")`},
+		{"bad name and bad field", "    frontend:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 3000", "    Front_end:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 0",
+			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
+				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
+		{"unknown target", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
+			`stack.yaml:37:5: spec.targets.openshift: unknown target "openshift"; allowed: minikube, eks, gke, aks`},
+		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
+			`stack.yaml:38:13: spec.targets.eks.host: must be lower case (got "Shop.example.com")`},
+		{"host with scheme", "      host: shop.example.com", "      host: https://shop.example.com",
+			`stack.yaml:38:13: spec.targets.eks.host: must be a DNS hostname such as shop.example.com (no scheme, port or wildcard) (got "https://shop.example.com")`},
+		// Numbers are bounded by their Kubernetes types.
+		{"replicas over int32", "replicas: 2", "replicas: 2147483648",
+			`stack.yaml:27:17: spec.components.frontend.replicas: must be an integer from 1 to 2147483647 (got 2147483648)`},
+		{"runAsUser over int64", "      runtime: node", "      runtime: node\n      runAsUser: 9223372036854775808",
+			`stack.yaml:25:18: spec.components.frontend.runAsUser: must be a non-root user id from 1 to 2147483647 (got 9223372036854775808)`},
+		{"runAsGroup root", "      runtime: node", "      runtime: node\n      runAsGroup: 0",
+			`stack.yaml:25:19: spec.components.frontend.runAsGroup: must be a non-root group id from 1 to 2147483647 (got 0)`},
+		// Paths that Kubernetes' Ingress validation rejects.
+		{"expose dot dot", "expose: /", "expose: /a/../b", exposeLine("/a/../b")},
+		{"expose double slash", "expose: /", "expose: //x", exposeLine("//x")},
+		{"expose encoded slash", "expose: /", "expose: /a%2Fb", exposeLine("/a%2Fb")},
+		{"expose trailing dot", "expose: /", "expose: /a/.", exposeLine("/a/.")},
+		{"expose trailing dot dot", "expose: /", "expose: /a/..", exposeLine("/a/..")},
+		{"bad path exposed twice", "      expose: /\n      replicas: 2\n      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n    backend-api:\n      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health",
+			"      expose: //x\n      replicas: 2\n      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n    backend-api:\n      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health\n      expose: //x",
+			exposeLine("//x") + "\n" + strings.Replace(exposeLine("//x"), "26:15: spec.components.frontend", "35:15: spec.components.backend-api", 1)},
+		{"expose twice", "      health: /health", "      health: /health\n      expose: /",
+			`stack.yaml:35:15: spec.components.backend-api.expose: must be a path no other component exposes; frontend exposes it (got "/")`},
+		// Names that authstack gives its own objects.
+		{"component jwks-purge", "    frontend:", "    jwks-purge:", reservedLine("jwks-purge")},
+		{"component <stack>-jwks-purge", "    frontend:", "    shop-jwks-purge:", reservedLine("shop-jwks-purge")},
+		{"component x-jwks-purge", "    frontend:", "    other-jwks-purge:", reservedLine("other-jwks-purge")},
+		// Null and empty where a mapping belongs: ordinary messages.
+		{"null target", "    minikube: {}", "    minikube:",
+			`stack.yaml:36:14: spec.targets.minikube: must be a mapping, {} if empty (got null)`},
+		{"null spec", "spec:\n  namespace: shop\n", "spec: null\nx:\n  namespace: shop\n",
+			"stack.yaml:8:7: spec: must be a mapping (got null)\n" +
+				`stack.yaml:9:1: x: unknown field "x"; allowed: apiVersion, kind, metadata, spec`},
+		{"empty env", "      env:\n        NEXT_PUBLIC_API_URL: http://backend-api:8000\n", "      env:\n",
+			`stack.yaml:28:11: spec.components.frontend.env: must be a mapping, {} if empty (got null)`},
+		{"no components", "  components:\n", "  components: {}\n  old:\n",
+			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
+				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},
+		{"writable paths twice", "      runtime: node", "      runtime: node\n      writablePaths: [/data, /data]",
+			`stack.yaml:25:22: spec.components.frontend.writablePaths: must be a list of distinct absolute paths (got ["/data", "/data"])`},
+		// Every mistake in one run, several in one struct.
+		{"many mistakes", "      image: ghcr.io/acme/shop-api:2.0.0\n      port: 8000\n      runtime: python\n      health: /health",
+			"      image: \"\"\n      port: 0\n      runtime: java\n      health: health\n      colour: blue",
+			"stack.yaml:31:14: spec.components.backend-api.image: must be a non-empty image reference without spaces (got \"\")\n" +
+				"stack.yaml:32:13: spec.components.backend-api.port: must be an integer from 1 to 65535 (got 0)\n" +
+				"stack.yaml:33:16: spec.components.backend-api.runtime: must be one of node, python, go, other (got \"java\")\n" +
+				"stack.yaml:34:15: spec.components.backend-api.health: must be an absolute path starting with '/', without spaces, '?' or '#' (got \"health\")\n" +
+				"stack.yaml:35:7: spec.components.backend-api.colour: unknown field \"colour\"; allowed: image, port, runtime, health, expose, replicas, env, resources, runAsUser, runAsGroup, writablePaths"},
+		{"env", "        NEXT_PUBLIC_API_URL: http://backend-api:8000", "        DATABASE_URL: x\n        PORT: 3000\n        1X: a",
+			"stack.yaml:29:9: spec.components.frontend.env.DATABASE_URL: DATABASE_URL is set by authstack from spec.database.url; remove it from env\n" +
+				"stack.yaml:30:15: spec.components.frontend.env.PORT: must be a string (quote numbers and booleans) (got 3000)\n" +
+				"stack.yaml:31:9: spec.components.frontend.env.1X: must be an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit (got \"1X\")"},
+	}
+	schema, data := loadReference(t)
+	internals := regexp.MustCompile(`conflicting values|mismatched types|_\|_|#[A-Z]|~\(|incomplete value|out of bound`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(string(data), tt.old) {
+				t.Fatalf("the reference has no %q", tt.old)
+			}
+			_, err := schema.Stacks("stack.yaml", []byte(strings.Replace(string(data), tt.old, tt.new, 1)))
+			if err == nil {
+				t.Fatalf("no error, want\n%s", tt.want)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+			if internals.MatchString(err.Error()) {
+				t.Errorf("CUE internals in %q", err)
+			}
+		})
+	}
+}
+
+func exposeLine(path string) string {
+	return `stack.yaml:26:15: spec.components.frontend.expose: must be an absolute path starting with '/', without spaces, '?', '#', '//', '/./', '/../' or '%2F', not ending in '/.' or '/..' (Kubernetes Ingress rules reject those) (got "` + path + `")`
+}
+
+func reservedLine(name string) string {
+	return `stack.yaml:21:5: spec.components.` + name + `: must not be jwks-purge or end in -jwks-purge: authstack names the jwks purge Job's objects so (got "` + name + `")`
+}
+
+// Every environment variable that the templates set from the spec (in the
+// components' Deployments and the purge Job) is one a component may not
+// set: #ReservedEnv in the schema lists them all.
+func TestReservedEnvCoversTemplates(t *testing.T) {
+	schema, data := loadReference(t)
+	stacks, err := schema.Stacks(reference, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := compile.Compile(stacks[0], "0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, p := range tr.Paths() {
+		var obj struct {
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Env []struct {
+								Name string `json:"name"`
+							} `json:"env"`
+						} `json:"containers"`
+					} `json:"spec"`
+				} `json:"template"`
+			} `json:"spec"`
+		}
+		if err := yaml.Unmarshal(tr.File(p), &obj); err != nil {
+			continue // not an object: the kustomizations are
+		}
+		for _, c := range obj.Spec.Template.Spec.Containers {
+			for _, e := range c.Env {
+				set[e.Name] = true
+			}
+		}
+	}
+	// The user's own, and the runtime settings a user may extend.
+	for _, own := range []string{"NEXT_PUBLIC_API_URL", "NODE_ENV", "NODE_OPTIONS"} {
+		delete(set, own)
+	}
+	if len(set) < 3 {
+		t.Fatalf("found only %v in the templates", set)
+	}
+	for name := range set {
+		_, err := schema.Stacks("stack.yaml", mutate(t, "spec.components.backend-api.env."+name, "x"))
+		if err == nil || !strings.Contains(err.Error(), name+" is set by authstack") {
+			t.Errorf("env %s, set by the templates, is not reserved: %v", name, err)
+		}
+	}
+}
+
+// One mistake, one line: every field of the reference stack set to each of
+// a set of odd values gives no error (the value is allowed) or exactly one
+// line, on that field, in plain words.
+func TestOneLinePerMistake(t *testing.T) {
+	schema, data := loadReference(t)
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	var leaves func(prefix string, v any)
+	leaves = func(prefix string, v any) {
+		m, ok := v.(map[string]any)
+		if !ok || len(m) == 0 {
+			paths = append(paths, prefix)
+			return
+		}
+		for k, e := range m {
+			leaves(strings.TrimPrefix(prefix+"."+k, "."), e)
+		}
+	}
+	leaves("", doc)
+	odd := []any{-1, 2147483648, "", "Upper Case", map[string]any{"x": 1}}
+	internals := regexp.MustCompile(`conflicting values|mismatched types|_\|_|#[A-Z]|~\(|incomplete value|out of bound|cannot name`)
+	lines := 0
+	for _, p := range paths {
+		if p == "kind" {
+			continue // another kind is not an AuthStack: skipped, not wrong
+		}
+		for _, v := range odd {
+			_, err := schema.Stacks("stack.yaml", mutate(t, p, v))
+			if err == nil {
+				continue
+			}
+			lines++
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != 1 || !strings.Contains(got[0], ": "+p) || internals.MatchString(got[0]) {
+				t.Errorf("%s = %#v:\n%s\nwant one line on %s in plain words", p, v, err, p)
+			}
+		}
+	}
+	if lines < len(paths)*3 {
+		t.Errorf("only %d errors for %d fields: the mutations miss", lines, len(paths))
+	}
+}
+
+// No name a component may take makes two generated objects collide: for
+// names that echo what authstack generates (the stack's name, its
+// directories and files, the purge Job's parts), every target's objects
+// have distinct kinds and names, distinct files, and distinct pod
+// selectors. The names that would collide are refused.
+func TestNoGeneratedNameCollides(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"shop", "ingress", "bases", "overlays", "kustomization", "frontendconfig",
+		"managedcertificate", "shop-ip", "shop-bases", "shop-eks", "jwks", "purge", "jwks-purge-1", "shop-jwks"} {
+		t.Run(name, func(t *testing.T) {
+			stacks, err := schema.Stacks("stack.yaml", mutate(t, "spec.components."+name,
+				map[string]any{"image": "x", "port": 80, "health": "/h", "expose": "/" + name, "replicas": 2}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := compile.Compile(stacks[0], "0123456789")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, target := range stacks[0].Targets() {
+				objects := map[string]string{}
+				selectors := map[string]string{}
+				for _, p := range tr.Paths() {
+					if path.Base(p) == "kustomization.yaml" ||
+						!(strings.HasPrefix(p, "bases/") || strings.HasPrefix(p, "overlays/"+target+"/")) {
+						continue
+					}
+					var obj struct {
+						Kind     string `json:"kind"`
+						Metadata struct {
+							Name string `json:"name"`
+						} `json:"metadata"`
+						Spec struct {
+							Template struct {
+								Metadata struct {
+									Labels map[string]string `json:"labels"`
+								} `json:"metadata"`
+							} `json:"template"`
+						} `json:"spec"`
+					}
+					if err := yaml.Unmarshal(tr.File(p), &obj); err != nil {
+						t.Fatalf("%s: %v", p, err)
+					}
+					id := obj.Kind + "/" + obj.Metadata.Name
+					if other, ok := objects[id]; ok {
+						t.Errorf("%s: %s and %s are both %s", target, other, p, id)
+					}
+					objects[id] = p
+					if l := obj.Spec.Template.Metadata.Labels; l != nil {
+						sel := l["app.kubernetes.io/name"] + "/" + l["app.kubernetes.io/instance"]
+						if other, ok := selectors[sel]; ok {
+							t.Errorf("%s: the pods of %s and %s share the selector %s", target, other, p, sel)
+						}
+						selectors[sel] = p
+					}
+				}
+				if objects["Deployment/"+name] == "" {
+					t.Errorf("%s: no Deployment %s among %v", target, name, objects)
+				}
+			}
+		})
+	}
+	for _, name := range []string{"jwks-purge", "shop-jwks-purge", "web-jwks-purge"} {
+		_, err := schema.Stacks("stack.yaml", mutate(t, "spec.components."+name, map[string]any{"image": "x", "port": 80}))
+		if err == nil || !strings.Contains(err.Error(), "spec.components."+name+": must not be jwks-purge") {
+			t.Errorf("component %s: %v, want it refused", name, err)
+		}
 	}
 }
