@@ -13,6 +13,7 @@ import (
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/input"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/tree"
 )
 
 // addFilenameFlag adds kubectl's -f/--filename.
@@ -72,12 +73,18 @@ func newBuildCommand() *cobra.Command {
 		Short: "Write the kustomize tree (bases/ and overlays/) to a directory",
 		Long: `Write the kustomize tree of an AuthStack to DIR: DIR/bases and
 DIR/overlays/<target>, ready for 'kustomize build DIR/overlays/<target>'.
-DIR/bases and DIR/overlays are replaced whole and only once every file is
-written; on error DIR is untouched.`,
+authstack replaces or removes only the files it generated (recorded in
+DIR/.authstack/generated.yaml); your own files there are never touched, and
+a generated path taken by one of them is an error. The switch from the old
+tree to the new one is all or nothing, and on error DIR is unchanged.`,
 		Example: `  authstack build -f stack.yaml -f better-auth-secret.yaml -o deploy`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usageError{errors.New("no output directory: pass -o DIR")}
+			}
+			// Complete a build that was interrupted, even if this one fails.
+			if err := tree.Recover(out); err != nil {
+				return err
 			}
 			st, res, err := compileOne(cmd, files)
 			if err != nil {

@@ -1,13 +1,12 @@
 // Package tree holds a generated kustomize tree (bases/ and overlays/) in
-// memory, writes it to disk atomically and renders one overlay with
-// kustomize's own krusty, so that a render always equals `kustomize build`.
+// memory, writes it to disk (only over files it generated, all or nothing:
+// see write.go) and renders one overlay with kustomize's own krusty, so that
+// a render always equals `kustomize build`.
 package tree
 
 import (
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -94,55 +93,4 @@ func (t *Tree) Render(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
 	return out, nil
-}
-
-// Write writes the tree under dir. Each top-level directory of the tree (bases,
-// overlays) replaces the one in dir whole, so files from an older build do
-// not linger; anything else in dir is left alone. Nothing in dir changes
-// unless every file was written.
-func (t *Tree) Write(dir string) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".authstack-new-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer os.RemoveAll(tmp)
-	for p, data := range t.files {
-		name := filepath.Join(tmp, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.WriteFile(name, data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
-	old, err := os.MkdirTemp(dir, ".authstack-old-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer os.RemoveAll(old)
-	var moved []string
-	defer func() {
-		if err != nil { // put back what was there
-			for _, root := range moved {
-				os.RemoveAll(filepath.Join(dir, root))
-				os.Rename(filepath.Join(old, root), filepath.Join(dir, root))
-			}
-		}
-	}()
-	for _, root := range t.Roots() {
-		target := filepath.Join(dir, root)
-		if _, statErr := os.Lstat(target); statErr == nil {
-			if err := os.Rename(target, filepath.Join(old, root)); err != nil {
-				return fmt.Errorf("write %s: %w", dir, err)
-			}
-		}
-		moved = append(moved, root)
-		if err := os.Rename(filepath.Join(tmp, root), target); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
-	return nil
 }
