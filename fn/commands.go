@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,13 +52,11 @@ func compileOne(cmd *cobra.Command, files []string, targets ...string) (*spec.St
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, t := range targets {
-		if !slices.Contains(st.Targets(), t) {
-			return nil, nil, fmt.Errorf("%s: spec.targets has no %q (it has %s)", st.File, t, strings.Join(st.Targets(), ", "))
-		}
-	}
 	res, err := compile.Stack(st, in.Objects, targets...)
-	if err != nil {
+	var fieldErrs spec.Errors
+	if errors.As(err, &fieldErrs) {
+		return nil, nil, err // they carry the file
+	} else if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", st.File, err)
 	}
 	return st, res, nil

@@ -26,12 +26,16 @@ type usageError struct{ error }
 func main() {
 	tuneGC()
 	root := newRootCommand()
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	var ue usageError
 	switch {
 	case err == nil:
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, root.CommandPath())
+		if cmd == nil {
+			cmd = root
+		}
+		// The help of the command that was misused, e.g. authstack build.
+		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, err)
@@ -85,10 +89,24 @@ the package; with --target it emits that target's final manifests.`,
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
-	for _, c := range root.Commands() {
-		c.Args = wrapArgs(c.Args)
-	}
+	// cobra adds these when it runs; added now, their argument errors are
+	// usage errors like everyone's.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	wrapAllArgs(root)
 	return root
+}
+
+// wrapAllArgs makes the argument errors of cmd and its subcommands (an
+// unknown command is one: `authstack bogus`) usage errors.
+func wrapAllArgs(cmd *cobra.Command) {
+	if !cmd.Runnable() { // e.g. completion: its arguments are checked too
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	cmd.Args = wrapArgs(cmd.Args)
+	for _, c := range cmd.Commands() {
+		wrapAllArgs(c)
+	}
 }
 
 // wrapArgs makes argument errors usage errors.

@@ -507,11 +507,15 @@ func checkOutputDir(dir string) error {
 		abs = resolved
 	}
 	home, _ := os.UserHomeDir()
+	shown := dir
+	if abs != filepath.Clean(dir) {
+		shown += " (" + abs + ")"
+	}
 	switch {
 	case home != "" && abs == filepath.Clean(home):
-		return fmt.Errorf("refusing to write into %s: your home directory; choose a directory of your project", dir)
+		return fmt.Errorf("refusing to write into %s: your home directory; choose a directory of your project", shown)
 	case systemDirs[abs] || strings.HasPrefix(abs, "/proc/") || strings.HasPrefix(abs, "/sys/") || strings.HasPrefix(abs, "/dev/"):
-		return fmt.Errorf("refusing to write into %s (%s): a system directory; choose a directory of your project", dir, abs)
+		return fmt.Errorf("refusing to write into %s: a system directory; choose a directory of your project", shown)
 	}
 	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
 		return fmt.Errorf("write %s: not a directory", dir)

@@ -224,8 +224,8 @@ func TestWriteRefuses(t *testing.T) {
 		dir   string                         // instead of a temporary directory
 		want  string
 	}{
-		{name: "root", dir: "/", want: "refusing to write into / "},
-		{name: "etc", dir: "/etc", want: "refusing to write into /etc "},
+		{name: "root", dir: "/", want: "refusing to write into /: a system directory"},
+		{name: "etc", dir: "/etc", want: "refusing to write into /etc: a system directory"},
 		{name: "home", dir: home, want: "your home directory"},
 		{name: "user's kustomization at a generated path", setUp: func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "bases/kustomization.yaml"), "resources: [mine.yaml]\n")
