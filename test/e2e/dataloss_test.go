@@ -150,6 +150,9 @@ func TestBuildRefuses(t *testing.T) {
 		}, want: "not a directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if filepath.IsAbs(tc.out) {
+				guardSystemDir(t, tc.out)
+			}
 			dir := t.TempDir()
 			if tc.setUp != nil {
 				tc.setUp(dir)
@@ -166,6 +169,27 @@ func TestBuildRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guardSystemDir fails the test, and removes what it made, if a build
+// that should have been refused created its tree in a system directory
+// (as authstack did before it refused them).
+func guardSystemDir(t *testing.T, dir string) {
+	t.Helper()
+	var made []string
+	for _, name := range []string{"bases", "overlays", ".authstack"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); os.IsNotExist(err) {
+			made = append(made, filepath.Join(dir, name))
+		}
+	}
+	t.Cleanup(func() {
+		for _, p := range made {
+			if _, err := os.Lstat(p); err == nil {
+				t.Errorf("the build wrote %s", p)
+				os.RemoveAll(p)
+			}
+		}
+	})
 }
 
 // kpt fn render keeps the user's files beside and inside bases/ and

@@ -10,6 +10,7 @@ import (
 // line, whose hint names the help of the command that was misused.
 func TestExitCodes(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
+	guardSystemDir(t, "/")
 	dir := t.TempDir()
 	spec, secret := abs(t, refSpec), abs(t, refSecret)
 	for _, tc := range []struct {
