@@ -259,6 +259,9 @@ func TestWriteRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tc.dir
+			if dir != "" {
+				guardDir(t, dir)
+			}
 			if dir == "" {
 				dir = t.TempDir()
 				tc.setUp(t, dir)
@@ -278,6 +281,27 @@ func TestWriteRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guardDir fails the test, and removes what it made, if a write that
+// should have been refused put a tree into dir (as authstack did before
+// it refused system directories).
+func guardDir(t *testing.T, dir string) {
+	t.Helper()
+	var made []string
+	for _, name := range []string{"bases", "overlays", ".authstack"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
+			made = append(made, filepath.Join(dir, name))
+		}
+	}
+	t.Cleanup(func() {
+		for _, p := range made {
+			if _, err := os.Lstat(p); err == nil {
+				t.Errorf("the write made %s", p)
+				os.RemoveAll(p)
+			}
+		}
+	})
 }
 
 // A file that already holds exactly what authstack writes (a tree written
