@@ -43,9 +43,10 @@ test: build tools test-go test-e2e test-jwks test-better-auth test-conformance
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks with a server to talk to.
-test-go:
+# internal/tree checks the trees it writes with the real kustomize.
+test-go: $(KUSTOMIZE)
 	go vet ./...
-	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /test/)
+	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /test/)
 
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools
