@@ -139,6 +139,10 @@ func Recover(dir string) error {
 }
 
 func recoverLocked(dir string) error {
+	// Only a real directory: the clean-up below must not follow a link.
+	if fi, err := os.Lstat(filepath.Join(dir, stateDir)); err == nil && !fi.IsDir() {
+		return fmt.Errorf("write %s: %s is not a directory; authstack keeps its record of generated files there: move it away", dir, filepath.Join(dir, stateDir))
+	}
 	if _, err := os.Lstat(filepath.Join(dir, stagingDir)); err == nil {
 		if err := step("drop staging"); err != nil {
 			return err

@@ -253,6 +253,18 @@ func TestWriteRefuses(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "README.md"), "mine\n")
 			writeFile(t, filepath.Join(dir, tree.ManifestPath), "apiVersion: authstack.dev/v1alpha1\nkind: GeneratedFiles\nfiles:\n  ../README.md: x\n")
 		}, want: `manifest lists "../README.md"`},
+		{name: "a symbolic link for .authstack", setUp: func(t *testing.T, dir string) {
+			elsewhere := t.TempDir()
+			writeFile(t, filepath.Join(elsewhere, "staging", "precious"), "mine\n")
+			if err := os.Symlink(elsewhere, filepath.Join(dir, ".authstack")); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if _, err := os.Stat(filepath.Join(elsewhere, "staging", "precious")); err != nil {
+					t.Errorf("the write followed .authstack: %v", err)
+				}
+			})
+		}, want: ".authstack is not a directory"},
 		{name: "a user file at the manifest's path", setUp: func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, tree.ManifestPath), "apiVersion: v1\nkind: ConfigMap\n")
 		}, want: "not a manifest of generated files"},
