@@ -171,6 +171,19 @@ func TestBuildRefuses(t *testing.T) {
 	}
 }
 
+// kptfile is a package's Kptfile that runs bin as an exec function.
+func kptfile(bin string) string {
+	return `apiVersion: kpt.dev/v1
+kind: Kptfile
+metadata:
+  name: shop
+  annotations:
+    config.kubernetes.io/local-config: "true"
+pipeline:
+  mutators:
+    - exec: ` + bin + "\n"
+}
+
 // guardSystemDir fails the test, and removes what it made, if a build
 // that should have been refused created its tree in a system directory
 // (as authstack did before it refused them).
@@ -200,15 +213,7 @@ func TestKptRenderKeepsUserFiles(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kpt := tool(t, "KPT", "kpt")
 	kustomize := tool(t, "KUSTOMIZE", "kustomize")
-	kptfile := `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: shop
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - exec: ` + bin + "\n"
+	kptfile := kptfile(bin)
 	// kpt writes the tree beside the spec: the spec is at the top here, and
 	// bases/stack.yaml is just another file of the user's.
 	pkg := t.TempDir()
