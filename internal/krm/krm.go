@@ -118,23 +118,23 @@ func process(rl *fn.ResourceList, target string) bool {
 		return false
 	}
 
-	var items fn.KubeObjects
+	var drop map[*fn.KubeObject]bool
 	if target == "" {
-		drop, conflicts := replaced(rl.Items, trees)
-		if len(conflicts) > 0 {
+		var conflicts fn.Results
+		if drop, conflicts = replaced(rl.Items, trees); len(conflicts) > 0 {
 			rl.Results = append(rl.Results, conflicts...)
 			return false
 		}
-		for _, it := range rl.Items {
-			if !drop[it] {
-				items = append(items, it)
-			}
-		}
-	} else {
-		for _, it := range rl.Items {
-			if it.GetKind() != spec.Kind { // the final manifests replace the spec
-				items = append(items, it)
-			}
+	}
+	var items fn.KubeObjects
+	for _, it := range rl.Items {
+		switch {
+		case drop[it]:
+			// Replaced below, or gone from the tree: authstack's own, unchanged.
+		case target != "" && it.GetKind() == spec.Kind:
+			// The final manifests replace the spec.
+		default:
+			items = append(items, it)
 		}
 	}
 	rl.Items = append(items, generated...)
