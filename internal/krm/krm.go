@@ -247,7 +247,7 @@ func replaced(items fn.KubeObjects, trees map[string]map[string]string) (map[*fn
 			drop[its[0]] = true
 		}
 		for _, rel := range owned.Paths() {
-			if p := path.Join(dir, rel); sumOf(p) == owned[rel] {
+			if p := path.Join(dir, rel); len(byPath[p]) == 1 && sumOf(p) == owned[rel] {
 				drop[byPath[p][0]] = true // generated, unchanged: replaced or removed
 			}
 		}

@@ -83,6 +83,9 @@ func ParseManifest(data []byte) (Owned, error) {
 		if !ownable(p) {
 			return nil, fmt.Errorf("manifest lists %q: authstack only generates files under bases/ and overlays/", p)
 		}
+		if b, err := hex.DecodeString(sum); err != nil || len(b) != sha256.Size {
+			return nil, fmt.Errorf("manifest gives %s the sum %q: not a SHA-256", p, sum)
+		}
 		owned[p] = sum
 	}
 	return owned, nil

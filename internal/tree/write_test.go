@@ -265,6 +265,10 @@ func TestWriteRefuses(t *testing.T) {
 				}
 			})
 		}, want: ".authstack is not a directory"},
+		{name: "a manifest with an empty sum for a user file", setUp: func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "bases/notes.txt"), "not YAML: [\n")
+			writeFile(t, filepath.Join(dir, tree.ManifestPath), "apiVersion: authstack.dev/v1alpha1\nkind: GeneratedFiles\nfiles:\n  bases/notes.txt: \"\"\n")
+		}, want: `manifest gives bases/notes.txt the sum "": not a SHA-256`},
 		{name: "a user file at the manifest's path", setUp: func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, tree.ManifestPath), "apiVersion: v1\nkind: ConfigMap\n")
 		}, want: "not a manifest of generated files"},
