@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
@@ -103,10 +104,25 @@ func wrapAllArgs(cmd *cobra.Command) {
 	if !cmd.Runnable() { // e.g. completion: its arguments are checked too
 		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
 	}
+	if cmd.Name() == "help" && cmd.Args == nil {
+		cmd.Args = helpTopic
+	}
 	cmd.Args = wrapArgs(cmd.Args)
 	for _, c := range cmd.Commands() {
 		wrapAllArgs(c)
 	}
+}
+
+// helpTopic accepts `help` alone or followed by a command.
+func helpTopic(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	found, rest, err := cmd.Root().Find(args)
+	if err != nil || len(rest) > 0 || found == cmd.Root() {
+		return fmt.Errorf("unknown help topic %q", strings.Join(args, " "))
+	}
+	return nil
 }
 
 // wrapArgs makes argument errors usage errors.

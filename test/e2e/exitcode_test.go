@@ -32,6 +32,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"jwks-purge", "--bogus"}, 2, "authstack jwks-purge"},
 		{[]string{"completion", "bogus"}, 2, "authstack completion"},
 		{[]string{"help", "bogus"}, 2, "authstack help"},
+		{[]string{"help", "build", "extra"}, 2, "authstack help"},
 		{[]string{"vet", "-f", filepath.Join(dir, "missing.yaml")}, 1, ""},
 		{[]string{"render", "-f", spec, "-f", secret, "--target", "openshift"}, 1, ""},
 		{[]string{"build", "-f", spec, "-f", secret, "-o", "/"}, 1, ""},
@@ -39,6 +40,9 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"build", "-f", spec, "-f", secret, "-o", filepath.Join(dir, "out")}, 0, ""},
 		{[]string{"--help"}, 0, ""},
 		{[]string{"build", "--help"}, 0, ""},
+		{[]string{"help", "build"}, 0, ""},
+		{[]string{"help"}, 0, ""},
+		{[]string{"completion", "bash"}, 0, ""},
 		{[]string{"version"}, 0, ""},
 	} {
 		r := run(t, dir, nil, bin, tc.args...)
