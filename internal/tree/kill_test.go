@@ -20,7 +20,7 @@ import (
 // writes a tree, to kill it for real (SIGKILL: no deferred clean-up runs)
 // or to race other writers.
 const (
-	childEnv = "AUTHSTACK_TREE_TEST_CHILD" // kill | loop
+	childEnv = "AUTHSTACK_TREE_TEST_CHILD" // kill | kill-recover | loop
 	dirEnv   = "AUTHSTACK_TREE_TEST_DIR"
 	treesEnv = "AUTHSTACK_TREE_TEST_TREES" // JSON files of trees, separated by ","
 	killEnv  = "AUTHSTACK_TREE_TEST_KILL_AT"
@@ -36,10 +36,11 @@ func TestChild(t *testing.T) {
 	dir := os.Getenv(dirEnv)
 	var trees []*tree.Tree
 	for _, f := range strings.Split(os.Getenv(treesEnv), ",") {
-		trees = append(trees, loadTree(t, f))
+		if f != "" {
+			trees = append(trees, loadTree(t, f))
+		}
 	}
-	switch mode {
-	case "kill":
+	killAt := func() {
 		at, _ := strconv.Atoi(os.Getenv(killEnv))
 		n := 0
 		tree.SetStep(func(string) error {
@@ -50,7 +51,16 @@ func TestChild(t *testing.T) {
 			n++
 			return nil
 		})
+	}
+	switch mode {
+	case "kill":
+		killAt()
 		if err := trees[0].Write(dir); err != nil {
+			t.Fatal(err)
+		}
+	case "kill-recover":
+		killAt()
+		if err := tree.Recover(dir); err != nil {
 			t.Fatal(err)
 		}
 	case "loop":
@@ -239,6 +249,37 @@ func TestWriteKilledAtEveryStep(t *testing.T) {
 	}
 	if !checked["old"] || !checked["new"] {
 		t.Errorf("states seen: %v", checked)
+	}
+
+	// The run that completes a build can be killed too: from the state
+	// right after the commit (the recovery then takes every step of the
+	// apply), kill it at each of its steps; the run after it still ends
+	// with exactly the new tree.
+	committed := cloneDir(t, template)
+	cmd := child("kill", committed, treesEnv+"="+newTree, killEnv+"="+strconv.Itoa(commitAt+1))
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the child was not killed:\n%s", out)
+	}
+	for j := 0; ; j++ {
+		dir := cloneDir(t, committed)
+		out, err := child("kill-recover", dir, killEnv+"="+strconv.Itoa(j)).CombinedOutput()
+		var ee *exec.ExitError
+		if err == nil {
+			if j < commitAt/2 {
+				t.Errorf("the recovery took only %d steps", j)
+			}
+			t.Logf("the write took %d steps (commit at %d); its recovery %d, each killed once", len(names), commitAt, j)
+			break
+		}
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("recovery step %d: the child was not killed: %v\n%s", j, err, out)
+		}
+		if err := tree.Recover(dir); err != nil {
+			t.Fatalf("recovery killed at its step %d, then: %v", j, err)
+		}
+		if d := diff(snapshot(t, dir, nil), wantNew); d != "" {
+			t.Errorf("recovery killed at its step %d, then recovered: not the new tree: %s", j, d)
+		}
 	}
 }
 
