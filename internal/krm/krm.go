@@ -174,7 +174,12 @@ func emit(res *compile.Result, dir, target string) (fn.KubeObjects, map[string]s
 		if err := o.SetIndexAnnotation(0); err != nil {
 			return nil, nil, err
 		}
-		if sums[path.Join(dir, p)], err = tree.Sum(data); err != nil {
+		if p == tree.ManifestPath {
+			sums[path.Join(dir, p)], err = tree.Sum(data)
+		} else {
+			sums[path.Join(dir, p)], err = res.Tree.Sum(p)
+		}
+		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		objs = append(objs, o)

@@ -55,13 +55,30 @@ metadata:
 files:
 `)
 	for _, p := range t.Paths() {
-		sum, err := Sum(t.files[p])
+		sum, err := t.Sum(p)
 		if err != nil {
-			return nil, fmt.Errorf("generated %s: %w", p, err)
+			return nil, err
 		}
 		fmt.Fprintf(&b, "  %s: %s\n", p, sum)
 	}
 	return b.Bytes(), nil
+}
+
+// Sum returns the Sum of the tree's file at p.
+func (t *Tree) Sum(p string) (string, error) {
+	p = path.Clean(p)
+	if sum, ok := t.sums[p]; ok {
+		return sum, nil
+	}
+	sum, err := Sum(t.files[p])
+	if err != nil {
+		return "", fmt.Errorf("generated %s: %w", p, err)
+	}
+	if t.sums == nil {
+		t.sums = map[string]string{}
+	}
+	t.sums[p] = sum
+	return sum, nil
 }
 
 // ParseManifest reads a manifest. A file that is not one, or that claims a

@@ -20,13 +20,17 @@ import (
 // Tree maps slash-separated relative paths to file contents.
 type Tree struct {
 	files map[string][]byte
+	sums  map[string]string // Sum of files, computed once (owned.go)
 }
 
 // New returns an empty tree.
 func New() *Tree { return &Tree{files: map[string][]byte{}} }
 
 // Add puts a file into the tree, replacing any file at the same path.
-func (t *Tree) Add(p string, data []byte) { t.files[path.Clean(p)] = data }
+func (t *Tree) Add(p string, data []byte) {
+	t.files[path.Clean(p)] = data
+	delete(t.sums, path.Clean(p))
+}
 
 // File returns the contents of one file, or nil.
 func (t *Tree) File(p string) []byte { return t.files[path.Clean(p)] }

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,7 +117,8 @@ func (t *Tree) Write(dir string) error {
 		removeIfEmpty(filepath.Join(dir, stateDir))
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
-	if err := apply(dir); err != nil {
+	// Just planned under the lock: the files are as the plan says.
+	if err := apply(dir, false); err != nil {
 		return fmt.Errorf("write %s: %w (the build is committed: the next authstack build to this directory completes it)", dir, err)
 	}
 	return nil
@@ -154,7 +156,7 @@ func recoverLocked(dir string) error {
 		}
 	}
 	if _, err := os.Lstat(filepath.Join(dir, commitDir)); err == nil {
-		if err := apply(dir); err != nil {
+		if err := apply(dir, true); err != nil {
 			return fmt.Errorf("recover %s: complete the interrupted build: %w", dir, err)
 		}
 	}
@@ -169,7 +171,9 @@ type fileState struct {
 	sum     string // "" if the file is not YAML
 }
 
-func inspect(name string) (fileState, error) {
+// inspect says what is at name. A file that holds exactly like, whose sum
+// is likeSum, is not parsed again.
+func inspect(name string, like []byte, likeSum string) (fileState, error) {
 	fi, err := os.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileState{}, nil
@@ -184,6 +188,9 @@ func inspect(name string) (fileState, error) {
 	if err != nil {
 		return fileState{}, err
 	}
+	if like != nil && bytes.Equal(data, like) {
+		return fileState{exists: true, regular: true, sum: likeSum}, nil
+	}
 	sum, _ := Sum(data) // a file that is not YAML is nobody's output
 	return fileState{exists: true, regular: true, sum: sum}, nil
 }
@@ -191,7 +198,7 @@ func inspect(name string) (fileState, error) {
 // readManifest returns the files that the last build recorded as its own.
 func readManifest(dir string) (Owned, error) {
 	name := filepath.Join(dir, filepath.FromSlash(ManifestPath))
-	st, err := inspect(name)
+	st, err := inspect(name, nil, "")
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
@@ -231,10 +238,16 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 
 	p := &plan{}
 	var problems []string
+	manifestSum, err := Sum(manifest)
+	if err != nil {
+		return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+	}
 	for i, rel := range paths {
-		newSum, err := Sum(files[rel])
-		if err != nil {
-			return nil, nil, fmt.Errorf("write %s: generated %s: %w", dir, rel, err)
+		newSum := manifestSum
+		if rel != ManifestPath {
+			if newSum, err = t.Sum(rel); err != nil {
+				return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+			}
 		}
 		if why, err := ancestorProblem(dir, rel); err != nil {
 			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
@@ -243,7 +256,7 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 			continue
 		}
 		name := filepath.Join(dir, filepath.FromSlash(rel))
-		st, err := inspect(name)
+		st, err := inspect(name, files[rel], newSum)
 		if err != nil {
 			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 		}
@@ -271,7 +284,7 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 		if _, ok := files[rel]; ok {
 			continue
 		}
-		st, err := inspect(filepath.Join(dir, filepath.FromSlash(rel)))
+		st, err := inspect(filepath.Join(dir, filepath.FromSlash(rel)), nil, "")
 		if err != nil {
 			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 		}
@@ -347,8 +360,11 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	return nil
 }
 
-// apply carries out the committed plan; run again, it completes it.
-func apply(dir string) error {
+// apply carries out the committed plan; run again, it completes it. With
+// verify, as when it completes an interrupted build, each file it would
+// replace is first checked to be as the plan found it: the user may have
+// edited it since.
+func apply(dir string, verify bool) error {
 	commit := filepath.Join(dir, commitDir)
 	planFile := filepath.Join(commit, planName)
 	data, err := os.ReadFile(planFile)
@@ -368,7 +384,7 @@ func apply(dir string) error {
 			return fmt.Errorf("%s: removes %q, outside bases/ and overlays/", planFile, r.Path)
 		}
 		name := filepath.Join(dir, filepath.FromSlash(r.Path))
-		st, err := inspect(name)
+		st, err := inspect(name, nil, "")
 		if err != nil {
 			return err
 		}
@@ -393,12 +409,14 @@ func apply(dir string) error {
 			continue // moved already
 		}
 		name := filepath.Join(dir, filepath.FromSlash(u.Path))
-		st, err := inspect(name)
-		if err != nil {
-			return err
-		}
-		if st.exists && (!st.regular || (st.sum != u.Old && st.sum != u.New)) {
-			return fmt.Errorf("%s changed while the build was under way; remove %s to give up the interrupted build", name, commit)
+		if verify {
+			st, err := inspect(name, nil, "")
+			if err != nil {
+				return err
+			}
+			if st.exists && (!st.regular || (st.sum != u.Old && st.sum != u.New)) {
+				return fmt.Errorf("%s changed while the build was under way; remove %s to give up the interrupted build", name, commit)
+			}
 		}
 		if why, err := ancestorProblem(dir, u.Path); err != nil {
 			return err
