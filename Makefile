@@ -45,9 +45,10 @@ test: build tools test-go test-e2e test-jwks test-better-auth test-conformance t
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks, which installs the servers.
-test-go:
+# internal/tree checks the trees it writes with the real kustomize.
+test-go: $(KUSTOMIZE)
 	go vet ./...
-	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
+	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
 
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools

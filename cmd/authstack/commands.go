@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +14,7 @@ import (
 	"github.com/authstack/authstack/internal/input"
 	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/tree"
 )
 
 // addFilenameFlag adds kubectl's -f/--filename.
@@ -59,13 +59,11 @@ func compileInput(in *input.Input, targets ...string) (*spec.Stack, *compile.Res
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, t := range targets {
-		if !slices.Contains(st.Targets(), t) {
-			return nil, nil, fmt.Errorf("%s: spec.targets has no %q (it has %s)", st.File, t, strings.Join(st.Targets(), ", "))
-		}
-	}
 	res, err := compile.Stack(st, in.Objects, targets...)
-	if err != nil {
+	var fieldErrs spec.Errors
+	if errors.As(err, &fieldErrs) {
+		return nil, nil, err // they carry the file
+	} else if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", st.File, err)
 	}
 	return st, res, nil
@@ -79,12 +77,18 @@ func newBuildCommand() *cobra.Command {
 		Short: "Write the kustomize tree (bases/ and overlays/) to a directory",
 		Long: `Write the kustomize tree of an AuthStack to DIR: DIR/bases and
 DIR/overlays/<target>, ready for 'kustomize build DIR/overlays/<target>'.
-DIR/bases and DIR/overlays are replaced whole and only once every file is
-written; on error DIR is untouched.`,
+authstack replaces or removes only the files it generated (recorded in
+DIR/.authstack/generated.yaml); your own files there are never touched, and
+a generated path taken by one of them is an error. The switch from the old
+tree to the new one is all or nothing, and on error DIR is unchanged.`,
 		Example: `  authstack build -f stack.yaml -f better-auth-secret.yaml -o deploy`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return usageError{errors.New("no output directory: pass -o DIR")}
+			}
+			// Complete a build that was interrupted, even if this one fails.
+			if err := tree.Recover(out); err != nil {
+				return err
 			}
 			st, res, err := compileOne(cmd, files)
 			if err != nil {

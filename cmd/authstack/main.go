@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
@@ -33,12 +34,16 @@ func main() {
 	tuneGC()
 	buildinfo.Set(version, commit)
 	root := newRootCommand()
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	var ue usageError
 	switch {
 	case err == nil:
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, root.CommandPath())
+		if cmd == nil {
+			cmd = root
+		}
+		// The help of the command that was misused, e.g. authstack build.
+		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, err)
@@ -102,10 +107,39 @@ manifests, with every other input object passed through.`,
 	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
-	for _, c := range root.Commands() {
-		c.Args = wrapArgs(c.Args)
-	}
+	// cobra adds these when it runs; added now, their argument errors are
+	// usage errors like everyone's.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	wrapAllArgs(root)
 	return root
+}
+
+// wrapAllArgs makes the argument errors of cmd and its subcommands (an
+// unknown command is one: `authstack bogus`) usage errors.
+func wrapAllArgs(cmd *cobra.Command) {
+	if !cmd.Runnable() { // e.g. completion: its arguments are checked too
+		cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	if cmd.Name() == "help" && cmd.Args == nil {
+		cmd.Args = helpTopic
+	}
+	cmd.Args = wrapArgs(cmd.Args)
+	for _, c := range cmd.Commands() {
+		wrapAllArgs(c)
+	}
+}
+
+// helpTopic accepts `help` alone or followed by a command.
+func helpTopic(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	found, rest, err := cmd.Root().Find(args)
+	if err != nil || len(rest) > 0 || found == cmd.Root() {
+		return fmt.Errorf("unknown help topic %q", strings.Join(args, " "))
+	}
+	return nil
 }
 
 // wrapArgs makes argument errors usage errors.

@@ -34,8 +34,11 @@ type Result struct {
 
 // Stack compiles st, hashing its auth secret from the objects that came
 // with it (Secrets, SealedSecrets, ExternalSecrets…). With targets, only
-// their overlays are compiled.
+// their overlays are compiled; a target the stack lacks is an error.
 func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
+	if err := CheckTargets(st, targets); err != nil {
+		return nil, err
+	}
 	s := st.Spec.Auth.Secret
 	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -17,6 +18,7 @@ import (
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/tree"
 )
 
 // Processor returns the function. With an empty target it emits the tree
@@ -74,7 +76,9 @@ func process(rl *fn.ResourceList, target string) bool {
 
 	ok := true
 	var generated fn.KubeObjects
-	owned := map[string]bool{}
+	// trees maps each package directory this run writes a tree into to the
+	// sums of the files it writes there, by path.
+	trees := map[string]map[string]string{}
 	for _, si := range stackItems {
 		file := si.obj.PathAnnotation()
 		if file == "" {
@@ -94,23 +98,23 @@ func process(rl *fn.ResourceList, target string) bool {
 			}
 			res, err := compile.Stack(st, objects, targets...)
 			if err != nil {
-				rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
+				rl.Results = append(rl.Results, results(err, si.obj)...)
 				ok = false
 				continue
 			}
-			objs, err := emit(res, si.dir, target)
+			objs, sums, err := emit(res, si.dir, target)
 			if err != nil {
 				rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
 				ok = false
 				continue
 			}
-			if owned[si.dir] && target == "" {
+			if _, dup := trees[si.dir]; dup && target == "" {
 				rl.Results = append(rl.Results, fn.ConfigObjectResult(
 					fmt.Sprintf("another AuthStack already writes its tree to %s: keep one AuthStack per directory", si.dir), si.obj, fn.Error))
 				ok = false
 				continue
 			}
-			owned[si.dir] = true
+			trees[si.dir] = sums
 			generated = append(generated, objs...)
 		}
 	}
@@ -118,11 +122,19 @@ func process(rl *fn.ResourceList, target string) bool {
 		return false
 	}
 
+	var drop map[*fn.KubeObject]bool
+	if target == "" {
+		var conflicts fn.Results
+		if drop, conflicts = replaced(rl.Items, trees); len(conflicts) > 0 {
+			rl.Results = append(rl.Results, conflicts...)
+			return false
+		}
+	}
 	var items fn.KubeObjects
 	for _, it := range rl.Items {
 		switch {
-		case target == "" && isGenerated(it, owned):
-			// Replaced below: a re-render must not duplicate what it made before.
+		case drop[it]:
+			// Replaced below, or gone from the tree: authstack's own, unchanged.
 		case target != "" && it.GetKind() == spec.Kind:
 			// The final manifests replace the spec.
 		default:
@@ -133,31 +145,50 @@ func process(rl *fn.ResourceList, target string) bool {
 	return true
 }
 
-// emit turns a compiled stack into items: the tree's files, or one target's
-// final manifests.
-func emit(res *compile.Result, dir, target string) (fn.KubeObjects, error) {
+// emit turns a compiled stack into items: the tree's files and its
+// manifest of generated files, with the sums of the files by path, or one
+// target's final manifests.
+func emit(res *compile.Result, dir, target string) (fn.KubeObjects, map[string]string, error) {
 	if target != "" {
 		out, err := res.Tree.Render(path.Join("overlays", target))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return parseAll(out)
+		objs, err := parseAll(out)
+		return objs, nil, err
+	}
+	manifest, err := res.Tree.Manifest()
+	if err != nil {
+		return nil, nil, err
 	}
 	var objs fn.KubeObjects
-	for _, p := range res.Tree.Paths() {
-		o, err := fn.ParseKubeObject(res.Tree.File(p))
+	sums := map[string]string{}
+	for _, p := range append(res.Tree.Paths(), tree.ManifestPath) {
+		data := res.Tree.File(p)
+		if p == tree.ManifestPath {
+			data = manifest
+		}
+		o, err := fn.ParseKubeObject(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		if err := o.SetPathAnnotation(path.Join(dir, p)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := o.SetIndexAnnotation(0); err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if p == tree.ManifestPath {
+			sums[path.Join(dir, p)], err = tree.Sum(data)
+		} else {
+			sums[path.Join(dir, p)], err = res.Tree.Sum(p)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
 		}
 		objs = append(objs, o)
 	}
-	return objs, nil
+	return objs, sums, nil
 }
 
 func parseAll(stream []byte) (fn.KubeObjects, error) {
@@ -172,19 +203,91 @@ func parseAll(stream []byte) (fn.KubeObjects, error) {
 	return objs, nil
 }
 
-// isGenerated reports whether an item is a file of a tree this run rewrites.
-func isGenerated(it *fn.KubeObject, owned map[string]bool) bool {
-	p := it.PathAnnotation()
-	for dir := range owned {
-		prefix := dir + "/"
-		if dir == "." {
-			prefix = ""
+// replaced returns the items that this run replaces or removes, and a
+// conflict for each item in its way. An item is authstack's if the
+// manifest of its tree (tree.ManifestPath) lists its path with the sum it
+// still has, or if it holds exactly what authstack writes there now; every
+// other item is the user's and passes through untouched (kpt deletes the
+// files of dropped items, so dropping a user's item would delete the file).
+// A user's item at a path that authstack writes is a conflict: nothing
+// changes.
+func replaced(items fn.KubeObjects, trees map[string]map[string]string) (map[*fn.KubeObject]bool, fn.Results) {
+	byPath := map[string][]*fn.KubeObject{}
+	for _, it := range items {
+		byPath[it.PathAnnotation()] = append(byPath[it.PathAnnotation()], it)
+	}
+	// sumOf is the sum of the file an item came from, if the file holds
+	// only that item.
+	sumOf := func(p string) string {
+		if len(byPath[p]) != 1 {
+			return ""
 		}
-		if strings.HasPrefix(p, prefix+"bases/") || strings.HasPrefix(p, prefix+"overlays/") {
-			return true
+		sum, _ := tree.Sum([]byte(byPath[p][0].String()))
+		return sum
+	}
+	drop := map[*fn.KubeObject]bool{}
+	var conflicts fn.Results
+	conflict := func(p, why string) {
+		conflicts = append(conflicts, &fn.Result{
+			Message:  fmt.Sprintf("%s %s; authstack never overwrites a file it did not generate: move it away", p, why),
+			Severity: fn.Error,
+			File:     &fn.File{Path: p},
+		})
+	}
+	dirs := make([]string, 0, len(trees))
+	for dir := range trees {
+		dirs = append(dirs, dir)
+	}
+	sort.Strings(dirs)
+	for _, dir := range dirs {
+		owned := tree.Owned{}
+		manifestPath := path.Join(dir, tree.ManifestPath)
+		if its := byPath[manifestPath]; len(its) > 0 {
+			var err error
+			if len(its) == 1 {
+				owned, err = tree.ParseManifest([]byte(its[0].String()))
+			} else {
+				err = fmt.Errorf("holds %d objects", len(its))
+			}
+			if err != nil {
+				conflict(manifestPath, fmt.Sprintf("is where authstack keeps its record of generated files, but %v", err))
+				continue
+			}
+			drop[its[0]] = true
+		}
+		for _, rel := range owned.Paths() {
+			if p := path.Join(dir, rel); len(byPath[p]) == 1 && sumOf(p) == owned[rel] {
+				drop[byPath[p][0]] = true // generated, unchanged: replaced or removed
+			}
+		}
+		var paths []string
+		for p := range trees[dir] {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			its := byPath[p]
+			switch {
+			case len(its) == 0 || p == manifestPath:
+			case len(its) == 1 && drop[its[0]]:
+			case sumOf(p) == trees[dir][p]: // what it will be anyway
+				drop[its[0]] = true
+			case owned[relTo(dir, p)] != "":
+				conflict(p, "was changed since authstack generated it")
+			default:
+				conflict(p, "exists and authstack did not generate it")
+			}
 		}
 	}
-	return false
+	return drop, conflicts
+}
+
+// relTo is p relative to the package directory dir.
+func relTo(dir, p string) string {
+	if dir == "." {
+		return p
+	}
+	return strings.TrimPrefix(p, dir+"/")
 }
 
 // withoutFunctionAnnotations is the object's YAML minus the annotations that

@@ -1,13 +1,12 @@
 // Package tree holds a generated kustomize tree (bases/ and overlays/) in
-// memory, writes it to disk atomically and renders one overlay with
-// kustomize's own krusty, so that a render always equals `kustomize build`.
+// memory, writes it to disk (only over files it generated, all or nothing:
+// see write.go) and renders one overlay with kustomize's own krusty, so that
+// a render always equals `kustomize build`.
 package tree
 
 import (
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -21,13 +20,17 @@ import (
 // Tree maps slash-separated relative paths to file contents.
 type Tree struct {
 	files map[string][]byte
+	sums  map[string]string // Sum of files, computed once (owned.go)
 }
 
 // New returns an empty tree.
 func New() *Tree { return &Tree{files: map[string][]byte{}} }
 
 // Add puts a file into the tree, replacing any file at the same path.
-func (t *Tree) Add(p string, data []byte) { t.files[path.Clean(p)] = data }
+func (t *Tree) Add(p string, data []byte) {
+	t.files[path.Clean(p)] = data
+	delete(t.sums, path.Clean(p))
+}
 
 // File returns the contents of one file, or nil.
 func (t *Tree) File(p string) []byte { return t.files[path.Clean(p)] }
@@ -94,55 +97,4 @@ func (t *Tree) Render(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
 	return out, nil
-}
-
-// Write writes the tree under dir. Each top-level directory of the tree (bases,
-// overlays) replaces the one in dir whole, so files from an older build do
-// not linger; anything else in dir is left alone. Nothing in dir changes
-// unless every file was written.
-func (t *Tree) Write(dir string) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	tmp, err := os.MkdirTemp(dir, ".authstack-new-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer os.RemoveAll(tmp)
-	for p, data := range t.files {
-		name := filepath.Join(tmp, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.WriteFile(name, data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
-	old, err := os.MkdirTemp(dir, ".authstack-old-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", dir, err)
-	}
-	defer os.RemoveAll(old)
-	var moved []string
-	defer func() {
-		if err != nil { // put back what was there
-			for _, root := range moved {
-				os.RemoveAll(filepath.Join(dir, root))
-				os.Rename(filepath.Join(old, root), filepath.Join(dir, root))
-			}
-		}
-	}()
-	for _, root := range t.Roots() {
-		target := filepath.Join(dir, root)
-		if _, statErr := os.Lstat(target); statErr == nil {
-			if err := os.Rename(target, filepath.Join(old, root)); err != nil {
-				return fmt.Errorf("write %s: %w", dir, err)
-			}
-		}
-		moved = append(moved, root)
-		if err := os.Rename(filepath.Join(tmp, root), target); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-	}
-	return nil
 }

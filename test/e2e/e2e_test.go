@@ -162,15 +162,7 @@ func TestKptRenderIdempotent(t *testing.T) {
 	pkg := t.TempDir()
 	copyFile(t, refSpec, filepath.Join(pkg, "stack.yaml"))
 	copyFile(t, refSecret, filepath.Join(pkg, "better-auth-secret.yaml"))
-	writeFile(t, filepath.Join(pkg, "Kptfile"), `apiVersion: kpt.dev/v1
-kind: Kptfile
-metadata:
-  name: shop
-  annotations:
-    config.kubernetes.io/local-config: "true"
-pipeline:
-  mutators:
-    - exec: `+bin+"\n")
+	writeFile(t, filepath.Join(pkg, "Kptfile"), kptfile(bin))
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	first := snapshot(t, pkg)
 	for _, want := range []string{"bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml", "overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml", "stack.yaml", "better-auth-secret.yaml"} {
