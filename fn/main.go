@@ -87,6 +87,7 @@ the package; with --target it emits that target's final manifests.`,
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
 	root.AddCommand(newSchemaCommand(), newInitCommand()) // editors; and build --check for GitOps:
 	addBuildCheck(root)
+	addRenderTargetFromEnv(root) // Argo CD
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
