@@ -15,7 +15,7 @@ KUSTOMIZE_VERSION := v5.8.2
 TARGETS := minikube eks gke aks
 REF := examples/shop
 
-.PHONY: all build run test test-go test-e2e bench tools clean
+.PHONY: all build run test test-go test-e2e test-flux bench tools clean
 all: build
 
 build:
@@ -39,7 +39,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-jwks test-better-auth test-conformance
+test: build tools test-go test-e2e test-flux test-jwks test-better-auth test-conformance
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks with a server to talk to.
@@ -50,6 +50,11 @@ test-go:
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools
 	AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./test/e2e/
+
+# deploy/flux built by Flux's own kustomize code (a module of its own, so
+# that Flux's dependencies stay out of authstack's go.mod).
+test-flux: build
+	cd test/flux && go vet . && AUTHSTACK_BIN=$(AUTHSTACK_BIN) go test -count=1 .
 
 # Go benchmark, then whole-process time and peak RSS of render against
 # kustomize build of the same overlay.
