@@ -13,10 +13,7 @@ import (
 // tree current (Flux deploys that tree: its kustomize-controller runs no
 // plugins).
 func addBuildCheck(root *cobra.Command) {
-	build, _, err := root.Find([]string{"build"})
-	if err != nil || build.Name() != "build" {
-		panic("authstack: no build command to add --check to")
-	}
+	build := subcommand(root, "build")
 	var check bool
 	build.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 listing the files of DIR that are stale, missing or extra")
 	build.Example += "\n  authstack build -f stack.yaml -f better-auth-secret.yaml -o deploy --check   # in CI"
@@ -49,4 +46,14 @@ func addBuildCheck(root *cobra.Command) {
 		return fmt.Errorf("%s\n%s: %d of the generated files in %s are out of date: run 'authstack build' without --check",
 			strings.Join(lines, "\n"), st.Metadata.Name, len(changes), out)
 	}
+}
+
+// subcommand returns root's command name, to which a file of its own adds a
+// flag.
+func subcommand(root *cobra.Command, name string) *cobra.Command {
+	cmd, _, err := root.Find([]string{name})
+	if err != nil || cmd.Name() != name {
+		panic("authstack: no " + name + " command")
+	}
+	return cmd
 }

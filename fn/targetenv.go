@@ -12,10 +12,7 @@ import (
 // generate command without a shell, so the command cannot expand
 // $ARGOCD_ENV_AUTHSTACK_TARGET itself; it passes the variable's name.
 func addRenderTargetFromEnv(root *cobra.Command) {
-	render, _, err := root.Find([]string{"render"})
-	if err != nil || render.Name() != "render" {
-		panic("authstack: no render command to add --target-from-env to")
-	}
+	render := subcommand(root, "render")
 	var names []string
 	render.Flags().StringSliceVar(&names, "target-from-env", nil,
 		"take the target from this environment variable when --target is not given (repeatable: the first one set wins)")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authstack/authstack/internal/jsonschema"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
 var update = flag.Bool("update", false, "rewrite schemas/authstack.schema.json")
@@ -250,33 +251,5 @@ func TestAgreesWithVetOnBadSpecs(t *testing.T) {
 // mutate returns the reference stack with the value at a dotted path set
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
-	t.Helper()
-	data, err := os.ReadFile("../../examples/shop/stack.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	keys := strings.Split(path, ".")
-	m := doc
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	if value == nil {
-		delete(m, keys[len(keys)-1])
-	} else {
-		m[keys[len(keys)-1]] = value
-	}
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return spectest.Mutate(t, "../../examples/shop/stack.yaml", path, value)
 }
