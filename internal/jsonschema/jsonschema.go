@@ -706,13 +706,27 @@ func validators(v cue.Value) []validator {
 	return out
 }
 
-// doc joins a field's doc comments, those of the definition it refers to
-// first.
+// doc joins a field's doc comments and those of the definition it refers
+// to (such as #Label), so that an editor's hover says what a value is.
 func doc(v cue.Value) string {
 	var lines []string
-	for _, cg := range v.Doc() {
-		if t := strings.TrimSpace(cg.Text()); t != "" && !slices.Contains(lines, t) {
-			lines = append(lines, t)
+	add := func(x cue.Value) {
+		for _, cg := range x.Doc() {
+			if t := strings.TrimSpace(cg.Text()); t != "" && !slices.Contains(lines, t) {
+				lines = append(lines, t)
+			}
+		}
+	}
+	add(v)
+	refs := []cue.Value{v}
+	if op, args := v.Expr(); op == cue.OrOp || op == cue.AndOp {
+		refs = append(refs, args...)
+	}
+	for _, r := range refs {
+		if root, p := r.ReferencePath(); len(p.Selectors()) > 0 {
+			if def := root.LookupPath(p); def.Exists() && def.IncompleteKind() != cue.StructKind {
+				add(def)
+			}
 		}
 	}
 	return strings.Join(lines, "\n")

@@ -2,6 +2,7 @@ package jsonschema_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"io/fs"
 	"os"
@@ -252,4 +253,51 @@ func TestAgreesWithVetOnBadSpecs(t *testing.T) {
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
 	return spectest.Mutate(t, "../../examples/shop/stack.yaml", path, value)
+}
+
+// Defaults and descriptions, which a validator ignores, come from the CUE
+// schema's marked defaults and doc comments.
+func TestDefaultsAndDescriptions(t *testing.T) {
+	data, _, err := jsonschema.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	at := func(path ...string) map[string]any {
+		m := root
+		for _, p := range path {
+			next, ok := m[p].(map[string]any)
+			if !ok {
+				t.Fatalf("no %v in the schema", path)
+			}
+			m = next
+		}
+		return m
+	}
+	spec := []string{"properties", "spec", "properties"}
+	component := append(append([]string{}, spec...), "components", "additionalProperties", "properties")
+	for _, tc := range []struct {
+		path []string
+		key  string
+		want any
+	}{
+		{append(component, "runtime"), "default", "other"},
+		{append(component, "replicas"), "default", 1.0},
+		{append(component, "runAsUser"), "default", 10001.0},
+		{append(component, "resources", "properties", "limits", "properties", "memory"), "default", "512Mi"},
+		{append(spec, "auth", "properties", "jwks", "properties", "purge"), "default", "undecryptable"},
+		{append(spec, "database", "properties", "dialect"), "default", "postgres"},
+		{append(spec, "auth", "properties", "url"), "description", "BETTER_AUTH_URL: the app's public base URL."},
+		{append(component, "health"), "description", "An absolute HTTP path."},
+		{append(component, "port"), "maximum", 65535.0},
+		{append(spec, "components"), "minProperties", 1.0},
+		{append(component, "writablePaths"), "uniqueItems", true},
+	} {
+		if got := at(tc.path...)[tc.key]; got != tc.want {
+			t.Errorf("%v: %s = %v, want %v", tc.path[len(tc.path)-1], tc.key, got, tc.want)
+		}
+	}
 }
