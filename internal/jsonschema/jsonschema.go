@@ -226,8 +226,21 @@ func needed(sel cue.Selector, v cue.Value) bool {
 func (g *generator) list(v cue.Value, p string) *object {
 	s := &object{}
 	s.set("type", "array")
+	// A fixed prefix, as in [string, ...string], then the other elements.
+	var prefix []*object
+	if it, err := v.List(); err == nil {
+		for it.Next() {
+			prefix = append(prefix, g.value(it.Value(), join(p, strconv.Itoa(len(prefix)))))
+		}
+	}
+	if len(prefix) > 0 {
+		s.set("prefixItems", prefix)
+		s.set("minItems", int64(len(prefix)))
+	}
 	if elem := v.LookupPath(cue.MakePath(cue.AnyIndex)); elem.Exists() {
 		s.set("items", g.value(elem, join(p, "*")))
+	} else if len(prefix) > 0 {
+		s.set("items", false)
 	}
 	for _, c := range validators(v) {
 		switch c.name {
@@ -323,6 +336,12 @@ func expr(e ast.Expr) (*object, error) {
 			s.set("minimum", int64(0))
 		case "number", "float":
 			s.set("type", "number")
+		case "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "byte", "rune":
+			// CUE writes int & >=-2147483648 & <=2147483647 as int32.
+			s.set("type", "integer")
+			b := intBounds[e.Name]
+			s.set("minimum", b[0])
+			s.set("maximum", b[1])
 		case "bool":
 			s.set("type", "boolean")
 		case "_":
@@ -370,6 +389,13 @@ func expr(e ast.Expr) (*object, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("expression %s", formatted(e))
+}
+
+// intBounds are the ranges of CUE's predeclared integer types.
+var intBounds = map[string][2]int64{
+	"int8": {-1 << 7, 1<<7 - 1}, "int16": {-1 << 15, 1<<15 - 1}, "int32": {-1 << 31, 1<<31 - 1},
+	"int64": {-1 << 63, 1<<63 - 1}, "uint8": {0, 1<<8 - 1}, "byte": {0, 1<<8 - 1}, "uint16": {0, 1<<16 - 1},
+	"uint32": {0, 1<<32 - 1}, "rune": {0, 0x10FFFF}, "uint64": {0, 1<<63 - 1}, // JSON numbers: int64 at most
 }
 
 func unary(e *ast.UnaryExpr) (*object, error) {
@@ -458,7 +484,9 @@ func disjunction(e *ast.BinaryExpr) (*object, error) {
 			allConst = false
 			break
 		}
-		enum = append(enum, c)
+		if !slices.Contains(enum, c) { // *"a" | "a" | "b"
+			enum = append(enum, c)
+		}
 	}
 	out := &object{}
 	switch {
@@ -790,7 +818,7 @@ func (o *object) del(k string) {
 // keyOrder is the order of keywords in the output: what a value is, then
 // its bounds, then what it holds, then its default and description.
 var keyOrder = []string{"type", "const", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
-	"exclusiveMinimum", "exclusiveMaximum", "not", "items", "uniqueItems", "minItems", "maxItems",
+	"exclusiveMinimum", "exclusiveMaximum", "not", "prefixItems", "items", "uniqueItems", "minItems", "maxItems",
 	"properties", "required", "propertyNames", "additionalProperties", "minProperties", "maxProperties",
 	"anyOf", "allOf", "default", "description"}
 

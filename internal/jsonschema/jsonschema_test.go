@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,14 +49,21 @@ func TestCommittedSchemaIsCurrent(t *testing.T) {
 }
 
 // What JSON Schema cannot say is listed, not dropped silently: a new
-// constraint the generator cannot translate fails here.
+// constraint the generator cannot translate fails here until it is
+// translated or, if it relates fields to each other, allowed below (and
+// marked vet-only in TestAgreesWithVetOnBadSpecs).
 func TestOnlyCrossFieldConstraintsAreLost(t *testing.T) {
 	_, lost, err := jsonschema.Generate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lost) != 1 || !strings.HasPrefix(lost[0], "spec.components.*.expose: and([for n, c in components") {
-		t.Errorf("constraints not in the JSON Schema:\n%s\nwant only the unique expose paths", strings.Join(lost, "\n"))
+	allowed := []string{
+		"spec.components.*.expose: and([for n, c in components", // no two components expose one path
+	}
+	for _, l := range lost {
+		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.HasPrefix(l, a) }) {
+			t.Errorf("not in the JSON Schema: %s", l)
+		}
 	}
 }
 
