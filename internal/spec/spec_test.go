@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/authstack/authstack/internal/spec"
-	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
 const reference = "../../examples/shop/stack.yaml"
@@ -16,7 +17,35 @@ const reference = "../../examples/shop/stack.yaml"
 // mutate returns the reference stack with the value at a dotted path set
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
-	return spectest.Mutate(t, reference, path, value)
+	t.Helper()
+	data, err := os.ReadFile(reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	keys := strings.Split(path, ".")
+	m := doc
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	if value == nil {
+		delete(m, keys[len(keys)-1])
+	} else {
+		m[keys[len(keys)-1]] = value
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestReferenceIsValid(t *testing.T) {
