@@ -24,6 +24,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/ast/astutil"
 	cuebuild "cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/format"
@@ -260,7 +261,7 @@ func (g *generator) list(v cue.Value, p string) *object {
 // back to the conjuncts of the field and keeps those that stand alone.
 func (g *generator) leaf(v cue.Value, p string) *object {
 	if s, err := expr(exprOf(v.Syntax())); err == nil {
-		return s
+		return withDefault(s, v)
 	}
 	op, args := v.Expr()
 	if op == cue.NoOp && len(args) == 1 {
@@ -281,7 +282,24 @@ func (g *generator) leaf(v cue.Value, p string) *object {
 		}
 		parts = append(parts, s)
 	}
-	return allOf(parts)
+	return withDefault(allOf(parts), v)
+}
+
+// withDefault adds v's default where the expression did not show it.
+func withDefault(s *object, v cue.Value) *object {
+	if _, ok := s.get("default"); ok {
+		return s
+	}
+	if d, ok := v.Default(); ok && d.IsConcrete() {
+		var x any
+		if err := d.Decode(&x); err == nil {
+			if f, ok := x.(float64); ok && f == float64(int64(f)) && d.IncompleteKind() == cue.IntKind {
+				x = int64(f)
+			}
+			s.set("default", x)
+		}
+	}
+	return s
 }
 
 func (g *generator) lose(p, what string) {
@@ -289,28 +307,80 @@ func (g *generator) lose(p, what string) {
 }
 
 // exprOf returns the expression of a value's syntax: an expression, or a
-// file whose only declaration embeds one (after imports).
+// file or struct that embeds one (after imports), where CUE's exporter
+// wrote each definition it refers to as a let clause ("let INT32 = {#x:
+// int32}", used as INT32.#x): those references are replaced by the
+// definitions' expressions. Nil if the syntax holds anything else, such as
+// a reference to another field.
 func exprOf(n ast.Node) ast.Expr {
+	var decls []ast.Decl
 	switch n := n.(type) {
+	case *ast.File:
+		decls = n.Decls
+	case *ast.StructLit:
+		if !slices.ContainsFunc(n.Elts, func(d ast.Decl) bool { _, ok := d.(*ast.LetClause); return ok }) {
+			return n
+		}
+		decls = n.Elts
 	case ast.Expr:
 		return n
-	case *ast.File:
-		var e ast.Expr
-		for _, d := range n.Decls {
-			switch d := d.(type) {
-			case *ast.ImportDecl, *ast.Package, *ast.CommentGroup:
-			case *ast.EmbedDecl:
-				if e != nil {
-					return nil
-				}
-				e = d.Expr
-			default:
-				return nil // let clauses: references to other fields
+	default:
+		return nil
+	}
+	var e ast.Expr
+	lets := map[string]ast.Expr{}
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.ImportDecl, *ast.Package, *ast.CommentGroup:
+		case *ast.EmbedDecl:
+			if e != nil {
+				return nil
 			}
+			e = d.Expr
+		case *ast.LetClause:
+			lets[d.Ident.Name] = d.Expr
+		default:
+			return nil
 		}
+	}
+	if e == nil || len(lets) == 0 {
 		return e
 	}
-	return nil
+	return substitute(e, lets, 0)
+}
+
+// substitute replaces LET.#x by the expression of field #x of the let's
+// struct, within its own lets too.
+func substitute(e ast.Expr, lets map[string]ast.Expr, depth int) ast.Expr {
+	if depth > 16 {
+		return e
+	}
+	out := astutil.Apply(e, func(c astutil.Cursor) bool {
+		sel, ok := c.Node().(*ast.SelectorExpr)
+		if !ok {
+			return true
+		}
+		id, ok := sel.X.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		body, ok := lets[id.Name].(*ast.StructLit)
+		if !ok {
+			return true
+		}
+		name, _, _ := ast.LabelName(sel.Sel)
+		for _, d := range body.Elts {
+			if f, ok := d.(*ast.Field); ok {
+				if l, _, _ := ast.LabelName(f.Label); l == name {
+					c.Replace(&ast.ParenExpr{X: substitute(f.Value, lets, depth+1)})
+					return false
+				}
+			}
+		}
+		return true
+	}, nil)
+	e, _ = out.(ast.Expr)
+	return e
 }
 
 // expr translates a CUE expression of a scalar into a schema.
