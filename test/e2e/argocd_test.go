@@ -17,6 +17,23 @@ import (
 
 const argoDir = "../../deploy/argocd"
 
+// sealedSecret is a bitnami SealedSecret of the auth secret; its ciphertext
+// is a test constant.
+const sealedSecret = `apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: better-auth-secret
+  namespace: shop
+spec:
+  encryptedData:
+    better-auth-secret: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq0eYKTI6lwAg2ftEnM5NQSy2pFfmYq4sUv3l3QJkTz/ZlZ5RtP+Lw8U9nX0yP0xZxdGVzdC1vbmx5LWNpcGhlcnRleHQ=
+  template:
+    metadata:
+      name: better-auth-secret
+      namespace: shop
+    type: Opaque
+`
+
 // cmpConfig is the part of Argo CD's PluginConfig (cmpserver/plugin/config.go)
 // that plugin.yaml uses; decoding rejects any other field, so a typo fails.
 type cmpConfig struct {
@@ -133,7 +150,11 @@ func mustGlob(t *testing.T, pattern string) []string {
 func TestArgoCDPluginGenerate(t *testing.T) {
 	c := readPlugin(t)
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
-	refDir := filepath.Dir(refSpec)
+	// The Application's directory as a repository holds it: the spec and
+	// the auth secret sealed (a plain Secret does not belong in git).
+	refDir := t.TempDir()
+	copyFile(t, refSpec, filepath.Join(refDir, "stack.yaml"))
+	writeFile(t, filepath.Join(refDir, "better-auth-secret.sealed.yaml"), sealedSecret)
 	for _, tc := range []struct {
 		target string
 		env    []string
