@@ -8,6 +8,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// addGitOpsFlags adds the flags that GitOps pipelines use to the build and
+// render commands: build --check (CI keeping a committed tree current, for
+// Flux) and render --target-from-env (Argo CD's plugin).
+func addGitOpsFlags(root *cobra.Command) {
+	addBuildCheck(root)
+	addRenderTargetFromEnv(root)
+}
+
 // addBuildCheck gives the build command --check: compare the tree with DIR
 // instead of writing it, for the CI step that keeps a committed, hydrated
 // tree current (Flux deploys that tree: its kustomize-controller runs no

@@ -84,10 +84,9 @@ the package; with --target it emits that target's final manifests.`,
 	}
 	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newSchemaCommand(), newInitCommand()) // editors
+	defer addGitOpsFlags(root)                            // once build and render are added
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
-	root.AddCommand(newSchemaCommand(), newInitCommand()) // editors; and build --check for GitOps:
-	addBuildCheck(root)
-	addRenderTargetFromEnv(root) // Argo CD
 	for _, c := range root.Commands() {
 		c.Args = wrapArgs(c.Args)
 	}
