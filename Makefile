@@ -15,7 +15,7 @@ KUSTOMIZE_VERSION := v5.8.2
 TARGETS := minikube eks gke aks
 REF := examples/shop
 
-.PHONY: all build run test test-go test-e2e test-flux bench tools clean
+.PHONY: all build run test test-go test-e2e bench tools clean
 all: build
 
 build:
@@ -39,7 +39,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-flux test-jwks test-better-auth test-conformance
+test: build tools test-go test-e2e test-jwks test-better-auth test-conformance
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks with a server to talk to.
@@ -53,6 +53,8 @@ test-e2e: build tools
 
 # deploy/flux built by Flux's own kustomize code (a module of its own, so
 # that Flux's dependencies stay out of authstack's go.mod).
+.PHONY: test-flux
+test: test-flux
 test-flux: build
 	cd test/flux && go vet . && AUTHSTACK_BIN=$(AUTHSTACK_BIN) go test -count=1 .
 
