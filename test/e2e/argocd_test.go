@@ -155,10 +155,35 @@ func TestArgoCDPluginGenerate(t *testing.T) {
 	refDir := t.TempDir()
 	copyFile(t, refSpec, filepath.Join(refDir, "stack.yaml"))
 	writeFile(t, filepath.Join(refDir, "better-auth-secret.sealed.yaml"), sealedSecret)
+	// The example Application names this plugin and sets the target with
+	// plugin.env, which Argo CD passes prefixed ARGOCD_ENV_.
+	var app struct {
+		Spec struct {
+			Source struct {
+				Plugin struct {
+					Name string
+					Env  []struct{ Name, Value string }
+				}
+			}
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(argoDir, "application.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &app); err != nil {
+		t.Fatal(err)
+	}
+	plugin := app.Spec.Source.Plugin
+	if plugin.Name != c.Metadata.Name || len(plugin.Env) != 1 {
+		t.Fatalf("application.yaml: plugin %q with %d env, want %q with the target", plugin.Name, len(plugin.Env), c.Metadata.Name)
+	}
+	appEnv := "ARGOCD_ENV_" + plugin.Env[0].Name + "=" + plugin.Env[0].Value
 	for _, tc := range []struct {
 		target string
 		env    []string
 	}{
+		{plugin.Env[0].Value, []string{appEnv}},
 		{"eks", []string{"ARGOCD_ENV_AUTHSTACK_TARGET=eks"}},
 		{"gke", []string{"PARAM_TARGET=gke"}},
 		{"aks", []string{"ARGOCD_ENV_AUTHSTACK_TARGET=aks", "PARAM_TARGET=gke"}}, // the env wins
