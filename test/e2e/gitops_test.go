@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
 // build --check: exit 0 on a current tree; exit 1 listing each stale,
@@ -12,7 +14,8 @@ import (
 // change.
 func TestBuildCheck(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
-	out := filepath.Join(t.TempDir(), "deploy")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "deploy")
 	check := []string{"build", "-f", refSpec, "-f", refSecret, "-o", out, "--check"}
 	if r := run(t, ".", nil, bin, check...); r.code != 1 || !strings.Contains(r.stderr, "missing: "+out+"/bases/kustomization.yaml") {
 		t.Errorf("empty directory: exit %d\n%s", r.code, r.stderr)
@@ -20,44 +23,56 @@ func TestBuildCheck(t *testing.T) {
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("--check created %s", out)
 	}
-	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
+
+	// A component removed from the spec: its files are extra.
+	older := filepath.Join(dir, "older.yaml")
+	writeFile(t, older, string(spectest.Mutate(t, refSpec, "spec.components.old", map[string]any{"image": "ghcr.io/acme/old:1", "port": 9000})))
+	mustRun(t, ".", nil, bin, "build", "-f", older, "-f", refSecret, "-o", out)
 	writeFile(t, filepath.Join(out, "README.md"), "mine\n")
 	writeFile(t, filepath.Join(out, "overlays", "eks", "notes.yaml"), "note: mine\n")
+	r := run(t, ".", nil, bin, check...)
+	for _, w := range []string{"extra: " + out + "/bases/old/deployment.yaml", "extra: " + out + "/bases/old/service.yaml", "stale: " + out + "/bases/kustomization.yaml"} {
+		if !strings.Contains(r.stderr, w+"\n") {
+			t.Errorf("a removed component: stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	if r.code != 1 || strings.Contains(r.stderr, "notes.yaml") || strings.Contains(r.stderr, "README") {
+		t.Errorf("a removed component: exit %d, want 1 and no user file:\n%s", r.code, r.stderr)
+	}
+
+	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
 	if r := run(t, ".", nil, bin, check...); r.code != 0 || !strings.Contains(r.stdout, "is current") {
 		t.Errorf("current tree: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// An edited file is stale, a deleted one missing; nothing is written.
 	dep := filepath.Join(out, "bases", "frontend", "deployment.yaml")
 	data, _ := os.ReadFile(dep)
 	writeFile(t, dep, strings.Replace(string(data), "replicas: 2", "replicas: 3", 1))
-	os.Remove(filepath.Join(out, "overlays", "gke", "ingress.yaml"))
-	svc, _ := os.ReadFile(filepath.Join(out, "bases", "frontend", "service.yaml"))
-	writeFile(t, filepath.Join(out, "bases", "old", "service.yaml"), string(svc)) // generated once, no longer
+	ingress := filepath.Join(out, "overlays", "gke", "ingress.yaml")
+	ingressData, _ := os.ReadFile(ingress)
+	os.Remove(ingress)
 	before := snapshot(t, out)
-	r := run(t, ".", nil, bin, check...)
+	r = run(t, ".", nil, bin, check...)
 	assertSameFiles(t, "build --check", before, snapshot(t, out))
-	want := []string{
-		"extra: " + out + "/bases/old/service.yaml",
-		"stale: " + out + "/bases/frontend/deployment.yaml",
-		"missing: " + out + "/overlays/gke/ingress.yaml",
-	}
-	for _, w := range want {
-		if !strings.Contains(r.stderr, w+"\n") {
-			t.Errorf("stderr lacks %q", w)
-		}
-	}
+	want := []string{"stale: " + out + "/bases/frontend/deployment.yaml", "missing: " + out + "/overlays/gke/ingress.yaml"}
 	changes := 0
 	for _, line := range strings.Split(r.stderr, "\n") {
 		if strings.HasPrefix(line, "stale: ") || strings.HasPrefix(line, "missing: ") || strings.HasPrefix(line, "extra: ") {
 			changes++
 		}
 	}
-	if r.code != 1 || changes != len(want) || strings.Contains(r.stderr, "notes.yaml") || strings.Contains(r.stderr, "README") {
-		t.Errorf("exit %d, want 1 and exactly the three changes:\n%s", r.code, r.stderr)
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w+"\n") {
+			t.Errorf("stderr lacks %q", w)
+		}
 	}
-	// Rebuilt, the check passes again.
-	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
-	os.RemoveAll(filepath.Join(out, "bases", "old"))
+	if r.code != 1 || changes != len(want) {
+		t.Errorf("exit %d, want 1 and exactly the %d changes:\n%s", r.code, len(want), r.stderr)
+	}
+	// Put back as generated, the check passes again.
+	writeFile(t, dep, string(data))
+	writeFile(t, ingress, string(ingressData))
 	mustRun(t, ".", nil, bin, check...)
 }
 
