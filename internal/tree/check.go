@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/yaml"
 )
 
 // Change is one file where a directory differs from the tree.
@@ -43,6 +44,7 @@ func (t *Tree) Diff(dir string) ([]Change, error) {
 			changes = append(changes, Change{p, "stale"})
 		}
 	}
+	owned, hasManifest := readOwned(dir)
 	for _, root := range t.Roots() {
 		err := filepath.WalkDir(filepath.Join(dir, root), func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -57,6 +59,12 @@ func (t *Tree) Diff(dir string) ([]Change, error) {
 			}
 			p := filepath.ToSlash(rel)
 			if _, ok := t.files[p]; ok {
+				return nil
+			}
+			if hasManifest {
+				if owned[p] {
+					changes = append(changes, Change{p, "extra"})
+				}
 				return nil
 			}
 			data, err := os.ReadFile(name)
@@ -76,8 +84,35 @@ func (t *Tree) Diff(dir string) ([]Change, error) {
 	return changes, nil
 }
 
+// ownedManifest is where a build that records what it generated keeps that
+// record (a GeneratedFiles object listing the files and their sums).
+const ownedManifest = ".authstack/generated.yaml"
+
+// readOwned returns the paths that dir's record of generated files lists,
+// and whether dir has such a record. With one, it alone says which files
+// authstack generated: anything else is the user's.
+func readOwned(dir string) (map[string]bool, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ownedManifest)))
+	if err != nil {
+		return nil, false
+	}
+	var m struct {
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Files      map[string]string `json:"files"`
+	}
+	if yaml.Unmarshal(data, &m) != nil || m.Kind != "GeneratedFiles" || m.APIVersion != "authstack.dev/v1alpha1" {
+		return nil, false
+	}
+	owned := make(map[string]bool, len(m.Files))
+	for p := range m.Files {
+		owned[path.Clean(p)] = true
+	}
+	return owned, true
+}
+
 // generated reports whether a file not in the tree is one authstack wrote
-// before: a manifest whose every object carries the label
+// before, for a directory without a record of generated files: a manifest whose every object carries the label
 // app.kubernetes.io/managed-by: authstack, or one of the tree's
 // kustomization.yaml files (local-config, named after the stack).
 func generated(p string, data []byte) bool {
