@@ -54,6 +54,13 @@ test-go: $(KUSTOMIZE)
 test-e2e: build tools
 	AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./test/e2e/
 
+# deploy/flux built by Flux's own kustomize code (a module of its own, so
+# that Flux's dependencies stay out of authstack's go.mod).
+.PHONY: test-flux
+test: test-flux
+test-flux: build
+	cd test/flux && go vet . && AUTHSTACK_BIN=$(AUTHSTACK_BIN) go test -count=1 .
+
 # Go benchmark, then whole-process time and peak RSS of render against
 # kustomize build of the same overlay.
 bench: build tools

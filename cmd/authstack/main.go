@@ -106,6 +106,8 @@ manifests, with every other input object passed through.`,
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newSchemaCommand(), newInitCommand()) // editors
+	defer addGitOpsFlags(root)                            // once build and render are added
 	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
 	// cobra adds these when it runs; added now, their argument errors are
 	// usage errors like everyone's.
