@@ -62,3 +62,4 @@ clean:
 
 include hack/jwks.mk
 include hack/conformance.mk
+include hack/runtime.mk
