@@ -13,8 +13,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -232,4 +234,33 @@ func Static(binary, inImage string) Spec {
 		s.Env = append(s.Env, "SSL_CERT_FILE="+bundle)
 	}
 	return s
+}
+
+// Tree returns the regular files under the host directory src as image
+// files under dst, keeping their modes. Symbolic links and other special
+// files are left out (node_modules/.bin holds only links to scripts).
+func Tree(src, dst string) ([]File, error) {
+	var files []File
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files = append(files, File{Path: path.Join(dst, filepath.ToSlash(rel)), Src: p, Mode: int64(info.Mode().Perm())})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("image tree %s: %w", src, err)
+	}
+	return files, nil
 }
