@@ -1,5 +1,8 @@
 # authstack as a container KRM function (kpt `image:`, kustomize `container:`)
 # and as the image of the jwks purge Job.
+# `make image` builds the equivalent image without a Docker daemon
+# (hack/mkimage, internal/ociimage): the same static binary at the same path,
+# user 65532:65532 and entrypoint; keep the two in step.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

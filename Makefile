@@ -73,3 +73,4 @@ clean:
 include hack/jwks.mk
 include hack/conformance.mk
 include hack/release.mk
+include hack/runtime.mk

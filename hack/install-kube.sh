@@ -11,7 +11,9 @@ set -euo pipefail
 VERSION="${KUBE_VERSION:-v1.37.2}"
 CACHE="${AUTHSTACK_CACHE:-$HOME/.cache/authstack}"
 OUT="$CACHE/kube/$VERSION"
-BINS=(kube-apiserver kube-controller-manager kubectl)
+# KUBE_BINS: the binaries wanted (the real-node stage adds kubelet,
+# kube-scheduler and kube-proxy, sharing this build's module cache).
+read -r -a BINS <<<"${KUBE_BINS:-kube-apiserver kube-controller-manager kubectl}"
 
 missing=()
 for b in "${BINS[@]}"; do
@@ -51,17 +53,11 @@ for m in "${staging[@]}"; do
 	echo "replace $m => $m $STAGING_VERSION" >>go.mod
 done
 
-cat >tools.go <<GOSRC
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GOSRC
+{
+	printf '//go:build tools\n\npackage tools\n\nimport (\n'
+	for b in "${BINS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+	printf ')\n'
+} >tools.go
 go mod tidy -e >/dev/null 2>&1 || true
 go mod download
 

@@ -6,6 +6,8 @@
 #                                    freshly started PostgreSQL (stopped after,
 #                                    even on failure); needs AUTHSTACK_BIN
 #   e2e/better-auth/run.sh vectors   regenerate testdata/better-auth/vectors.json
+#   e2e/better-auth/run.sh install   only install (test/runtime builds its app
+#                                    image from this node_modules)
 #
 # node_modules lives in ${AUTHSTACK_CACHE:-$HOME/.cache/authstack}/better-auth
 # and is reinstalled only when package.json or package-lock.json change.
@@ -36,6 +38,8 @@ install
 cp "$here"/*.mjs "$cache/"
 
 case ${1:-} in
+  install)
+    ;;
   e2e)
     bin=${AUTHSTACK_BIN:?set AUTHSTACK_BIN to the authstack binary}
     [[ $bin = /* ]] || bin=$PWD/$bin
@@ -50,7 +54,7 @@ case ${1:-} in
     mv "$root/testdata/better-auth/vectors.json.tmp" "$root/testdata/better-auth/vectors.json"
     ;;
   *)
-    echo "usage: $0 e2e|vectors" >&2
+    echo "usage: $0 e2e|vectors|install" >&2
     exit 2
     ;;
 esac

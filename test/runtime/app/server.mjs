@@ -1,0 +1,60 @@
+// A minimal Better Auth app, the component image of the real-node stage:
+// better-auth from npm with email+password and the JWT plugin on PostgreSQL
+// ($DATABASE_URL), secret from $BETTER_AUTH_SECRET (or BETTER_AUTH_SECRETS),
+// base URL from $BETTER_AUTH_URL, as the rendered Deployments set them.
+// Listens on $PORT. GET /api/health and /health answer 200 once the
+// database answers (the rendered readiness probes); /api/auth/* is Better
+// Auth (sign-up/sign-in, /api/auth/token, /api/auth/jwks).
+import http from "node:http";
+import pg from "pg";
+import { betterAuth } from "better-auth";
+import { jwt } from "better-auth/plugins";
+import { toNodeHandler } from "better-auth/node";
+import { getMigrations } from "better-auth/db/migration";
+
+const port = Number(process.env.PORT || 3000);
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 5 });
+const options = {
+  baseURL: process.env.BETTER_AUTH_URL,
+  database: pool,
+  emailAndPassword: { enabled: true },
+  telemetry: { enabled: false },
+  plugins: [jwt()],
+};
+const auth = betterAuth(options);
+const handler = toNodeHandler(auth);
+
+// Replicas start together: a migration that loses the race to create a
+// table is retried, and then finds nothing left to do.
+async function migrate() {
+  for (let i = 0; ; i++) {
+    try {
+      const { runMigrations } = await getMigrations(options);
+      await runMigrations();
+      return;
+    } catch (err) {
+      if (i >= 30) throw err;
+      console.error(`migration attempt ${i + 1}: ${err?.message ?? err}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+let migrated = false;
+migrate().then(() => { migrated = true; console.log("schema ready"); },
+  (err) => { console.error(`migration failed: ${err}`); process.exit(1); });
+
+http.createServer(async (req, res) => {
+  if (req.url === "/api/health" || req.url === "/health") {
+    try {
+      if (!migrated) throw new Error("schema not ready");
+      await pool.query("select 1");
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    } catch (err) {
+      res.writeHead(503, { "content-type": "text/plain" }).end(`not ready: ${err?.message ?? err}\n`);
+    }
+    return;
+  }
+  if (req.url.startsWith("/api/auth/")) return handler(req, res);
+  res.writeHead(404).end();
+}).listen(port, () => console.log(`listening on :${port}`));

@@ -1,0 +1,384 @@
+package runtime_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/internal/realnode"
+)
+
+const (
+	stackNS     = "shop"
+	stackTarget = "minikube"
+	// applySet names the ApplySet, as test/conformance does.
+	applySet     = "authstack-shop"
+	fieldManager = "authstack-runtime"
+	// The app's Services, as rendered.
+	frontendSvc  = "frontend"
+	frontendPort = "3000"
+	apiSvc       = "backend-api"
+	apiPort      = "8000"
+	rollTimeout  = "5m"
+)
+
+// stackEnv is what the stack checks share.
+type stackEnv struct {
+	node   *realnode.Node
+	bin    string // authstack binary
+	dir    string // render input: stack.yaml and the Secret
+	images map[string]string
+	db     string // DATABASE_URL
+	job    string // name of the current purge Job
+}
+
+// stackTest deploys the reference stack's minikube render with the local
+// images, checks it serves, then rotates its secret under load.
+func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
+	env := &stackEnv{
+		node: node, bin: os.Getenv("AUTHSTACK_BIN"), dir: dir,
+		images: map[string]string{
+			"ghcr.io/acme/shop-frontend:1.4.2": frontendImage,
+			"ghcr.io/acme/shop-api:2.0.0":      apiImage,
+			// The default purge image, whatever version it names.
+			"ghcr.io/authstack/authstack:": imgs.authstack,
+		},
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	env.db = startPostgres(t, node)
+	phase(t, "PostgreSQL up in the node's network namespace", time.Since(start))
+
+	kubectl(t, node, []byte(fmt.Sprintf(restrictedNS, stackNS)), "apply", "-f", "-")
+	kubectl(t, node, []byte(dbSecret(env.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
+	env.writeInput(t, newSecret(t))
+
+	start = time.Now()
+	env.deploy(t, nil)
+	phase(t, "reference stack deployed: rollouts done, purge Job complete", time.Since(start))
+	env.checkPods(t)
+	if t.Failed() {
+		return
+	}
+	client := authClient{http: node.HTTPClient(10 * time.Second), base: env.serviceURL(t, frontendSvc, frontendPort)}
+	t.Run("SignIn", func(t *testing.T) { signInCheck(t, env, client) })
+	if t.Failed() {
+		return
+	}
+	t.Run("RotateSingleSecret", func(t *testing.T) {
+		summary.Lock()
+		summary.single = rotate(t, env, client, singleSecret)
+		summary.Unlock()
+	})
+}
+
+// writeInput writes the render input: the reference stack's spec as it is,
+// and its Secret with the given value.
+func (e *stackEnv) writeInput(t *testing.T, secret string) {
+	t.Helper()
+	spec, err := os.ReadFile("../../examples/shop/stack.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "stack.yaml"), spec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: %s\ntype: Opaque\nstringData:\n  better-auth-secret: %s\n", stackNS, secret)
+	if err := os.WriteFile(filepath.Join(e.dir, "better-auth-secret.yaml"), []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// render runs `authstack render --target minikube` and maps the images; it
+// returns the documents without the purge Job, the Job's document, the
+// Job's name and whether the auth Secret is among the documents (render
+// may pass it through; then it is applied with the rest).
+func (e *stackEnv) render(t *testing.T) (app []byte, job []byte, jobName string, hasSecret bool) {
+	t.Helper()
+	cmd := exec.Command(e.bin, "render", "-f", e.dir, "--target", stackTarget)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("authstack render: %v\n%s", err, stderr.String())
+	}
+	out = e.mapImages(t, out)
+	var appDocs []string
+	for _, doc := range strings.Split(string(out), "\n---\n") {
+		var meta struct {
+			Kind     string
+			Metadata struct{ Name string }
+		}
+		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
+			t.Fatalf("rendered document: %v", err)
+		}
+		hasSecret = hasSecret || meta.Kind == "Secret" && meta.Metadata.Name == "better-auth-secret"
+		if meta.Kind == "Job" {
+			if jobName != "" {
+				t.Fatalf("two Jobs rendered: %s, %s", jobName, meta.Metadata.Name)
+			}
+			job, jobName = []byte(doc), meta.Metadata.Name
+			continue
+		}
+		appDocs = append(appDocs, doc)
+	}
+	if jobName == "" {
+		t.Fatal("no purge Job rendered")
+	}
+	return []byte(strings.Join(appDocs, "\n---\n")), job, jobName, hasSecret
+}
+
+var imageLine = regexp.MustCompile(`(?m)^(\s*image: )(\S+)$`)
+
+// mapImages replaces every image of the render by its local image; it
+// fails on an image it cannot map, so that nothing is ever pulled.
+func (e *stackEnv) mapImages(t *testing.T, manifests []byte) []byte {
+	t.Helper()
+	var unmapped []string
+	out := imageLine.ReplaceAllFunc(manifests, func(line []byte) []byte {
+		m := imageLine.FindSubmatch(line)
+		ref := string(m[2])
+		for from, to := range e.images {
+			if ref == from || strings.HasSuffix(from, ":") && strings.HasPrefix(ref, from) {
+				return []byte(string(m[1]) + to)
+			}
+		}
+		unmapped = append(unmapped, ref)
+		return line
+	})
+	if len(unmapped) > 0 {
+		t.Fatalf("rendered images without a local image: %v", unmapped)
+	}
+	return out
+}
+
+// apply applies manifests as the ApplySet, pruning what they no longer
+// hold (as test/conformance/rotation_test.go does).
+func (e *stackEnv) apply(t *testing.T, manifests []byte) {
+	t.Helper()
+	kubectl(t, e.node, manifests, "apply", "--server-side", "--field-manager="+fieldManager,
+		"--prune", "--applyset="+applySet, "--namespace="+stackNS, "--validate=strict", "-f", "-")
+}
+
+// deploy follows the README's order for kubectl: apply (pruning the old
+// Job), wait for every Deployment's rollout, then apply the new Job and
+// wait for it to complete. mark, when set, is called at each step (the
+// load client's phases).
+func (e *stackEnv) deploy(t *testing.T, mark func(string)) {
+	t.Helper()
+	if mark == nil {
+		mark = func(string) {}
+	}
+	app, job, jobName, hasSecret := e.render(t)
+	mark("apply")
+	if !hasSecret {
+		// render leaves the Secret out: apply it as its owner would.
+		kubectl(t, e.node, nil, "apply", "--server-side", "--field-manager=user", "-f", filepath.Join(e.dir, "better-auth-secret.yaml"))
+	}
+	e.apply(t, app)
+	mark("rollout")
+	for _, d := range []string{frontendSvc, apiSvc} {
+		kubectl(t, e.node, nil, "-n", stackNS, "rollout", "status", "deployment/"+d, "--timeout="+rollTimeout)
+	}
+	mark("purge")
+	e.apply(t, append(append(app, "\n---\n"...), job...))
+	kubectl(t, e.node, nil, "-n", stackNS, "wait", "--for=condition=complete", "job/"+jobName, "--timeout="+rollTimeout)
+	e.job = jobName
+	mark("after")
+}
+
+// checkPods checks that every pod of the Deployments is Ready, with a
+// read-only root filesystem, and records the figures for the summary.
+func (e *stackEnv) checkPods(t *testing.T) {
+	t.Helper()
+	out := kubectl(t, e.node, nil, "-n", stackNS, "get", "pods", "-o", "json")
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				Name            string
+				OwnerReferences []struct{ Kind string }
+			}
+			Spec struct {
+				Containers []struct {
+					SecurityContext struct{ ReadOnlyRootFilesystem bool }
+				}
+			}
+			Status struct {
+				Phase      string
+				Conditions []struct{ Type, Status string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	ready, pods := 0, 0
+	for _, p := range list.Items {
+		if len(p.Metadata.OwnerReferences) > 0 && p.Metadata.OwnerReferences[0].Kind == "Job" {
+			continue
+		}
+		if p.Status.Phase == "Succeeded" || p.Status.Phase == "Failed" {
+			continue
+		}
+		pods++
+		ok := false
+		for _, c := range p.Status.Conditions {
+			ok = ok || c.Type == "Ready" && c.Status == "True"
+		}
+		if ok {
+			ready++
+		} else {
+			t.Errorf("pod %s not Ready", p.Metadata.Name)
+		}
+		for _, c := range p.Spec.Containers {
+			if !c.SecurityContext.ReadOnlyRootFilesystem {
+				t.Errorf("pod %s: a container without a read-only root filesystem", p.Metadata.Name)
+			}
+		}
+	}
+	summary.Lock()
+	summary.ready, summary.pods = ready, pods
+	summary.Unlock()
+	if pods != 3 {
+		t.Errorf("%d pods of the Deployments, want 3 (frontend 2, backend-api 1)", pods)
+	}
+	t.Logf("pods Ready: %d/%d", ready, pods)
+	// The root filesystem really is read-only, and /tmp (an emptyDir) is not.
+	probe := `const fs=require("fs");for(const p of ["/x","/tmp/x"]){try{fs.writeFileSync(p,"x");console.log(p+"=ok")}catch(e){console.log(p+"="+e.code)}}`
+	got := kubectl(t, e.node, nil, "-n", stackNS, "exec", "deployment/"+frontendSvc, "--", "/usr/bin/node", "-e", probe)
+	if strings.Join(strings.Fields(got), " ") != "/x=EROFS /tmp/x=ok" {
+		t.Errorf("writes in the frontend pod: %q, want /x=EROFS /tmp/x=ok", got)
+	}
+}
+
+// serviceURL is the base URL of a Service's ClusterIP.
+func (e *stackEnv) serviceURL(t *testing.T, svc, port string) string {
+	t.Helper()
+	ip := kubectl(t, e.node, nil, "-n", stackNS, "get", "service", svc, "-o", "jsonpath={.spec.clusterIP}")
+	return "http://" + ip + ":" + port
+}
+
+const (
+	loadEmail    = "load@example.com"
+	loadPassword = "test-only-password-1" // a test user of a throwaway database
+)
+
+// signInCheck: the health endpoints answer through both Services, a user
+// signs up and in through the frontend Service, and a JWT from /token
+// verifies against /jwks.
+func signInCheck(t *testing.T, e *stackEnv, c authClient) {
+	if _, err := get(c.http, e.serviceURL(t, apiSvc, apiPort)+"/health"); err != nil {
+		t.Fatalf("backend-api Service: %v", err)
+	}
+	if _, err := get(c.http, c.base+"/api/health"); err != nil {
+		t.Fatalf("frontend Service: %v", err)
+	}
+	if err := c.signUp(loadEmail, loadPassword); err != nil {
+		t.Fatalf("sign-up: %v", err)
+	}
+	if _, err := c.signIn(loadEmail, "wrong-password"); err == nil {
+		t.Fatal("sign-in with a wrong password succeeded")
+	}
+	cookie, err := c.signIn(loadEmail, loadPassword)
+	if err != nil {
+		t.Fatalf("sign-in: %v", err)
+	}
+	tok, err := c.token(cookie)
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	keys, err := c.jwks()
+	if err != nil {
+		t.Fatalf("jwks: %v", err)
+	}
+	if err := verifyJWT(tok, keys, time.Now()); err != nil {
+		t.Fatalf("JWT from /token does not verify against /jwks: %v", err)
+	}
+	summary.Lock()
+	summary.signin = "ok"
+	summary.Unlock()
+}
+
+// newSecret returns a fresh random auth secret (never printed).
+func newSecret(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func dbSecret(url string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-credentials\n  namespace: %s\ntype: Opaque\nstringData:\n  database-url: %q\n", stackNS, url)
+}
+
+// startPostgres runs Debian's PostgreSQL as a process inside the node's
+// network namespace, on the node IP, and returns its URL. It is stopped
+// before the node (and killed with the namespace's processes if not).
+func startPostgres(t *testing.T, node *realnode.Node) string {
+	t.Helper()
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	if len(bins) == 0 {
+		t.Fatal("PostgreSQL not installed (make test-runtime installs Debian's postgresql)")
+	}
+	sort.Strings(bins)
+	bin := bins[len(bins)-1]
+	dir := filepath.Join(os.TempDir(), "authstack-realnode-pg")
+	data := filepath.Join(dir, "data")
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run := func(cmd *exec.Cmd) {
+		t.Helper()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+		}
+	}
+	password := newSecret(t)
+	pwfile := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pwfile, []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(exec.Command("chown", "-R", "postgres:", dir))
+	asPG := func(argv ...string) []string { return append([]string{"-u", "postgres", "--"}, argv...) }
+	run(exec.Command("runuser", asPG(bin+"/initdb", "-D", data, "-U", "authstack", "--pwfile="+pwfile,
+		"--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8")...))
+	os.Remove(pwfile)
+	hba, err := os.OpenFile(filepath.Join(data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(hba, "host all all 10.250.0.0/16 scram-sha-256")
+	hba.Close()
+	t.Cleanup(func() {
+		exec.Command("runuser", asPG(bin+"/pg_ctl", "stop", "-D", data, "-m", "immediate")...).Run()
+		os.RemoveAll(dir)
+	})
+	if err := node.StartProcess("postgres", append([]string{"runuser"}, asPG(bin+"/postgres", "-D", data,
+		"-c", "listen_addresses="+realnode.NodeIP, "-p", "5432", "-c", "unix_socket_directories="+dir,
+		"-c", "fsync=off", "-c", "max_connections=200")...)...); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "PostgreSQL", func() (bool, string) {
+		out, err := node.Command(bin+"/pg_isready", "-h", realnode.NodeIP, "-p", "5432").CombinedOutput()
+		return err == nil, string(out)
+	})
+	run(exec.Command("runuser", asPG(bin+"/createdb", "-h", dir, "-p", "5432", "-U", "authstack", "authstack")...))
+	return "postgres://authstack:" + password + "@" + realnode.NodeIP + ":5432/authstack?sslmode=disable"
+}
