@@ -1,8 +1,10 @@
 // Package flux checks the Flux examples of deploy/flux with Flux's own
 // code: the Kustomization objects strictly decoded into kustomize-controller's
 // API types, and the hydrated tree built as kustomize-controller builds it
-// (github.com/fluxcd/pkg/kustomize: Generator, then SecureBuild). It is a
-// module of its own so that Flux's dependencies stay out of authstack's.
+// (github.com/fluxcd/pkg/kustomize: Generator, then SecureBuild); and the
+// Flux and Argo CD objects of deploy/ against their CRDs with the API
+// server's own validation. It is a module of its own so that these
+// dependencies stay out of authstack's.
 package flux
 
 import (
