@@ -175,7 +175,7 @@ func TestKptRenderIdempotent(t *testing.T) {
 	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", built)
 	fromKpt := map[string]string{}
 	for p, data := range first {
-		if strings.HasPrefix(p, "bases/") || strings.HasPrefix(p, "overlays/") {
+		if strings.HasPrefix(p, "bases/") || strings.HasPrefix(p, "overlays/") || strings.HasPrefix(p, ".authstack/") {
 			fromKpt[p] = data
 		}
 	}
