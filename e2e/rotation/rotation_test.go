@@ -115,7 +115,7 @@ type phase struct {
 	// verifications of unexpired JWTs against /jwks, and their failures.
 	verifications, failedVerify int64
 	// jwksErrors are /jwks requests that failed (no verification then).
-	jwksErrors int64
+	jwksErrors   int64
 	sessionsLost int64
 	// job is the exit status of the Job run in this phase, -1 when none.
 	job int
