@@ -119,6 +119,8 @@ type phase struct {
 	sessionsLost int64
 	// job is the exit status of the Job run in this phase, -1 when none.
 	job int
+	// reasons count the failed signings by pod and error.
+	reasons map[string]int
 }
 
 type run struct {
@@ -164,6 +166,13 @@ func (r *run) rotate() []*phase {
 		r.start(objs[0])
 	}
 	stop := r.load()
+	// The steady phase counts from the first JWT: pods warm up slowly on a
+	// busy machine.
+	for deadline := time.Now().Add(time.Minute); r.unexpired() == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no JWT issued within a minute of starting the load")
+		}
+	}
 	time.Sleep(steadyFor)
 	for i := 1; i < len(r.sc.states); i++ {
 		label := r.sc.states[i].label
@@ -197,6 +206,14 @@ func (r *run) rotate() []*phase {
 	for _, p := range pods {
 		p.stop()
 	}
+	// What the pods said about the failed signings.
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "pod-*.log"))
+	decrypt := 0
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		decrypt += strings.Count(string(b), "Failed to decrypt private key")
+	}
+	t.Logf("pods logged \"Failed to decrypt private key\" %d times", decrypt)
 	return r.phases
 }
 
@@ -416,6 +433,10 @@ type pod struct {
 	base  string
 	cmd   *exec.Cmd
 	done  chan struct{}
+	// inflight counts the load's exchanges with the pod: a pod that left
+	// the endpoints finishes them before it stops, as a pod does within its
+	// termination grace period.
+	inflight sync.WaitGroup
 }
 
 // start runs one pod of the rendered Deployment and waits until it is ready.
@@ -498,18 +519,21 @@ func (r *run) rollout(o rendered) {
 				}
 			}
 			r.mu.Unlock()
-			time.Sleep(500 * time.Millisecond)
+			old[i].inflight.Wait()
 			old[i].stop()
 		}
 		time.Sleep(time.Second)
 	}
 }
 
-// pick returns the next live pod, round robin.
-func (r *run) pick() *pod {
+// pick returns the next live pod, round robin; call done when finished
+// with it.
+func (r *run) pick() (p *pod, done func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.live[int(r.next.Add(1))%len(r.live)]
+	p = r.live[int(r.next.Add(1))%len(r.live)]
+	p.inflight.Add(1)
+	return p, p.inflight.Done
 }
 
 // ---- the load client ----
@@ -526,7 +550,10 @@ func (r *run) load() func(all bool) {
 	us := make([]user, users)
 	for i := range us {
 		us[i] = user{fmt.Sprintf("%s-%d@example.com", r.sc.name, i), hex.EncodeToString(randomBytes(r.t, 12))}
-		if _, err := r.auth(r.pick(), origin, "sign-up/email", us[i], `,"name":"Load"`); err != nil {
+		p, done := r.pick()
+		_, err := r.auth(p, origin, "sign-up/email", us[i], `,"name":"Load"`)
+		done()
+		if err != nil {
 			r.t.Fatalf("sign-up: %v", err)
 		}
 	}
@@ -588,7 +615,8 @@ func (r *run) origin() string {
 
 // signAndToken signs in on one pod and asks the same pod for a JWT.
 func (r *run) signAndToken(origin string, u user) {
-	p := r.pick()
+	p, done := r.pick()
+	defer done()
 	ph := r.current.Load()
 	atomic.AddInt64(&ph.requests, 1)
 	cookie, err := r.auth(p, origin, "sign-in/email", u, "")
@@ -597,11 +625,20 @@ func (r *run) signAndToken(origin string, u user) {
 		r.t.Logf("%s: sign-in: %v", p.label, err)
 		return
 	}
+	fail := func(why string) {
+		atomic.AddInt64(&ph.failedSign, 1)
+		r.mu.Lock()
+		if ph.reasons == nil {
+			ph.reasons = map[string]int{}
+		}
+		ph.reasons[p.label+": "+why]++
+		r.mu.Unlock()
+	}
 	req, _ := http.NewRequest("GET", p.base+"/api/auth/token", nil)
 	req.Header.Set("cookie", cookie)
 	resp, err := client.Do(req)
 	if err != nil {
-		atomic.AddInt64(&ph.failedSign, 1)
+		fail(err.Error())
 		return
 	}
 	body, _ := io.ReadAll(resp.Body)
@@ -610,12 +647,12 @@ func (r *run) signAndToken(origin string, u user) {
 		Token string `json:"token"`
 	}
 	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &tok) != nil || tok.Token == "" {
-		atomic.AddInt64(&ph.failedSign, 1)
+		fail(fmt.Sprintf("HTTP %d %.120s", resp.StatusCode, body))
 		return
 	}
 	claims, err := decodeClaims(tok.Token)
 	if err != nil {
-		atomic.AddInt64(&ph.failedSign, 1)
+		fail(err.Error())
 		return
 	}
 	r.mu.Lock()
@@ -648,40 +685,45 @@ func (r *run) auth(p *pod, origin, path string, u user, extra string) (string, e
 	return strings.Join(parts, "; "), nil
 }
 
-// probeSessions keeps probedSessions sessions and checks one of them on the
-// next pod every 100ms; a session that a pod no longer accepts is lost (its
-// user is signed out) and its user signs in again.
+// probeSessions keeps probedSessions sessions, each checked every 300ms on
+// the next pod; a session that a pod no longer accepts is lost (its user is
+// signed out) and its user signs in again.
 func (r *run) probeSessions(origin string, us []user, stop chan struct{}) {
-	cookies := make([]string, probedSessions)
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return
-		case <-time.After(100 * time.Millisecond):
-		}
-		k := i % len(cookies)
-		u := us[k%len(us)]
-		if cookies[k] == "" {
-			c, err := r.auth(r.pick(), origin, "sign-in/email", u, "")
-			if err == nil {
-				cookies[k] = c
+	var wg sync.WaitGroup
+	for k := range probedSessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u, cookie := us[k%len(us)], ""
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(300 * time.Millisecond):
+				}
+				p, done := r.pick()
+				if cookie == "" {
+					cookie, _ = r.auth(p, origin, "sign-in/email", u, "")
+					done()
+					continue
+				}
+				req, _ := http.NewRequest("GET", p.base+"/api/auth/get-session", nil)
+				req.Header.Set("cookie", cookie)
+				resp, err := client.Do(req)
+				done()
+				if err != nil {
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "null" {
+					atomic.AddInt64(&r.current.Load().sessionsLost, 1)
+					cookie = ""
+				}
 			}
-			continue
-		}
-		p := r.pick()
-		req, _ := http.NewRequest("GET", p.base+"/api/auth/get-session", nil)
-		req.Header.Set("cookie", cookies[k])
-		resp, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "null" {
-			atomic.AddInt64(&r.current.Load().sessionsLost, 1)
-			cookies[k] = ""
-		}
+		}()
 	}
+	wg.Wait()
 }
 
 func (r *run) unexpired() int {
@@ -700,8 +742,9 @@ func (r *run) unexpired() int {
 // /jwks of the next live pod.
 func (r *run) verifyAll() {
 	ph := r.current.Load()
-	p := r.pick()
+	p, done := r.pick()
 	keys, err := fetchJWKS(p.base + "/api/auth/jwks")
+	done()
 	if err != nil {
 		atomic.AddInt64(&ph.jwksErrors, 1)
 		r.t.Logf("%s: /jwks: %v", p.label, err)
@@ -824,6 +867,11 @@ func table(phases []*phase) string {
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range phases {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", p.name, p.requests, p.failedSign, p.verifications, p.failedVerify, p.sessionsLost)
+	}
+	for _, p := range phases {
+		for why, n := range p.reasons {
+			fmt.Fprintf(&b, "%s: %d× %s\n", p.name, n, why)
+		}
 	}
 	return b.String()
 }
