@@ -109,9 +109,12 @@ func TestRotation(t *testing.T) {
 // phase counts what happened while it lasted.
 type phase struct {
 	name string
-	// requests are sign-in + /token pairs; failedSign are /token failures
-	// after a successful sign-in; failedSignIn are sign-ins that failed.
-	requests, failedSign, failedSignIn int64
+	// requests are sign-in + /token pairs, onNew those on pods of the
+	// newest state; failedSign are /token failures after a successful
+	// sign-in; failedSignIn are sign-ins that failed.
+	requests, onNew, failedSign, failedSignIn int64
+	// newest is the label of the newest state when the phase began.
+	newest string
 	// verifications of unexpired JWTs against /jwks, and their failures.
 	verifications, failedVerify int64
 	// jwksErrors are /jwks requests that failed (no verification then).
@@ -161,7 +164,7 @@ func (r *run) rotate() []*phase {
 	if code, out := r.job(objs[0].migrate, objs[0]); code != 0 {
 		t.Fatalf("migration Job: exit %d\n%s", code, out)
 	}
-	r.enter("steady " + r.sc.states[0].label)
+	r.enter("steady "+r.sc.states[0].label, r.sc.states[0].label)
 	for range oldPods {
 		r.start(objs[0])
 	}
@@ -176,9 +179,9 @@ func (r *run) rotate() []*phase {
 	time.Sleep(steadyFor)
 	for i := 1; i < len(r.sc.states); i++ {
 		label := r.sc.states[i].label
-		r.enter("rollout → " + label)
+		r.enter("rollout → "+label, label)
 		r.rollout(objs[i])
-		r.enter("Job " + label + " (" + objs[i].purgeStrategy() + ")")
+		r.enter("Job "+label+" ("+objs[i].purgeStrategy()+")", label)
 		code, out := r.job(objs[i].purge, objs[i])
 		r.current.Load().job = code
 		if code != 0 {
@@ -188,13 +191,13 @@ func (r *run) rotate() []*phase {
 		}
 		time.Sleep(afterJobFor)
 		if i < len(r.sc.states)-1 {
-			r.enter("steady " + label)
+			r.enter("steady "+label, label)
 			time.Sleep(steadyFor)
 		}
 	}
 	// Signing stops; the JWTs already issued are verified until they expire.
 	stop(false)
-	r.enter("until the last JWT expires")
+	r.enter("until the last JWT expires", "")
 	for r.unexpired() > 0 {
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -211,14 +214,18 @@ func (r *run) rotate() []*phase {
 	decrypt := 0
 	for _, l := range logs {
 		b, _ := os.ReadFile(l)
-		decrypt += strings.Count(string(b), "Failed to decrypt private key")
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "Failed to decrypt private key") {
+				decrypt++
+			}
+		}
 	}
-	t.Logf("pods logged \"Failed to decrypt private key\" %d times", decrypt)
+	t.Logf("pod logs: %d lines with \"Failed to decrypt private key\"", decrypt)
 	return r.phases
 }
 
-func (r *run) enter(name string) {
-	p := &phase{name: name, job: -1}
+func (r *run) enter(name, newest string) {
+	p := &phase{name: name, job: -1, newest: newest}
 	r.mu.Lock()
 	r.phases = append(r.phases, p)
 	r.mu.Unlock()
@@ -238,8 +245,8 @@ func (r *run) assert(phases []*phase) {
 		if p.verifications == 0 {
 			t.Errorf("%s: no JWT verified: the load did not run", p.name)
 		}
-		if p.requests == 0 && !strings.HasPrefix(p.name, "until") {
-			t.Errorf("%s: no request: the load did not run", p.name)
+		if p.onNew == 0 && !strings.HasPrefix(p.name, "until") {
+			t.Errorf("%s: no request on a pod of %s: the load did not run", p.name, p.newest)
 		}
 	}
 	if sum.failedSignIn > 0 || sum.jwksErrors > 0 {
@@ -430,6 +437,8 @@ func (r *run) database(admin string) string {
 
 type pod struct {
 	label string
+	// state is the label of the Secret's state the pod started with.
+	state string
 	base  string
 	cmd   *exec.Cmd
 	done  chan struct{}
@@ -452,7 +461,7 @@ func (r *run) start(o rendered) *pod {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &pod{label: label, base: fmt.Sprintf("http://127.0.0.1:%d", port), done: make(chan struct{})}
+	p := &pod{label: label, state: o.state.label, base: fmt.Sprintf("http://127.0.0.1:%d", port), done: make(chan struct{})}
 	p.cmd = exec.Command("node", "server.mjs")
 	p.cmd.Dir = r.appDir
 	p.cmd.Env = append(r.env(o, c), fmt.Sprintf("PORT=%d", port))
@@ -619,6 +628,9 @@ func (r *run) signAndToken(origin string, u user) {
 	defer done()
 	ph := r.current.Load()
 	atomic.AddInt64(&ph.requests, 1)
+	if p.state == ph.newest {
+		atomic.AddInt64(&ph.onNew, 1)
+	}
 	cookie, err := r.auth(p, origin, "sign-in/email", u, "")
 	if err != nil {
 		atomic.AddInt64(&ph.failedSignIn, 1)
@@ -863,10 +875,10 @@ func labels(sc scenario) []string {
 // table is the phases as a Markdown table.
 func table(phases []*phase) string {
 	var b strings.Builder
-	b.WriteString("| phase | requests | failed signings | verifications | failed verifications of unexpired JWTs | sessions lost |\n")
+	b.WriteString("| phase | requests (on new pods) | failed signings | verifications | failed verifications of unexpired JWTs | sessions lost |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range phases {
-		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", p.name, p.requests, p.failedSign, p.verifications, p.failedVerify, p.sessionsLost)
+		fmt.Fprintf(&b, "| %s | %d (%d) | %d | %d | %d | %d |\n", p.name, p.requests, p.onNew, p.failedSign, p.verifications, p.failedVerify, p.sessionsLost)
 	}
 	for _, p := range phases {
 		for why, n := range p.reasons {
