@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
 )
 
 const singleSecretWarning = "spec.auth.secret: a single BETTER_AUTH_SECRET: rotating it breaks JWT signing"
@@ -27,8 +30,6 @@ func TestSingleSecretWarning(t *testing.T) {
 	if r := run(t, ".", nil, bin, "vet", "-f", "../../examples/versioned"); r.code != 0 || strings.Contains(r.stderr, singleSecretWarning) {
 		t.Errorf("versioned stack: exit %d\n%s", r.code, r.stderr)
 	}
-	var rl strings.Builder
-	rl.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
 	spec, err := os.ReadFile(refSpec)
 	if err != nil {
 		t.Fatal(err)
@@ -36,17 +37,14 @@ func TestSingleSecretWarning(t *testing.T) {
 	// The items pass through the function: not the example Secret, whose
 	// value run() must never see.
 	secret := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: shop\nstringData:\n  better-auth-secret: krm-test-only\n"
-	for _, data := range []string{string(spec), secret} {
-		for _, line := range strings.Split(strings.TrimSpace(data), "\n") {
-			if strings.HasPrefix(line, "#") {
-				continue
-			}
-			prefix := "  "
-			if strings.HasPrefix(line, "apiVersion:") {
-				prefix = "- "
-			}
-			rl.WriteString(prefix + line + "\n")
-		}
+	items, err := kio.FromBytes([]byte(string(spec) + "---\n" + secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rl bytes.Buffer
+	w := kio.ByteWriter{Writer: &rl, WrappingKind: kio.ResourceListKind, WrappingAPIVersion: kio.ResourceListAPIVersion}
+	if err := w.Write(items); err != nil {
+		t.Fatal(err)
 	}
 	r := run(t, ".", []byte(rl.String()), bin, "--target", "minikube")
 	if r.code != 0 || !strings.Contains(r.stdout, "path: spec.auth.secret\n") || !strings.Contains(r.stdout, "message: 'a single BETTER_AUTH_SECRET") {
