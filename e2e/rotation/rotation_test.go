@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,9 @@ import (
 const (
 	steadyFor   = 5 * time.Second
 	afterJobFor = 3 * time.Second
-	jwtLifetime = 20 * time.Second
+	// rolledOutFor is the time between the end of a rollout and its Job.
+	rolledOutFor = 3 * time.Second
+	jwtLifetime  = 20 * time.Second
 	// Old and new pods: N old ones, replaced one by one by M new ones.
 	oldPods, newPods = 2, 2
 	users            = 6
@@ -122,8 +125,9 @@ type phase struct {
 	sessionsLost int64
 	// job is the exit status of the Job run in this phase, -1 when none.
 	job int
-	// reasons count the failed signings by pod and error.
-	reasons map[string]int
+	// reasons count the failed signings by pod and error; signed the
+	// JWTs issued by each pod.
+	reasons, signed map[string]int
 }
 
 type run struct {
@@ -161,9 +165,11 @@ func (r *run) rotate() []*phase {
 		t.Fatalf("the migration Job is missing or renamed by a rotation")
 	}
 	// The first deployment: the migration Job, then the pods.
-	if code, out := r.job(objs[0].migrate, objs[0]); code != 0 {
+	code, out := r.job(objs[0].migrate, objs[0])
+	if code != 0 {
 		t.Fatalf("migration Job: exit %d\n%s", code, out)
 	}
+	t.Logf("migration Job %s: %s", objs[0].migrate.Name, strings.TrimSpace(out))
 	r.enter("steady "+r.sc.states[0].label, r.sc.states[0].label)
 	for range oldPods {
 		r.start(objs[0])
@@ -533,6 +539,9 @@ func (r *run) rollout(o rendered) {
 		}
 		time.Sleep(time.Second)
 	}
+	// Rolled out: only new pods serve until the reconciler sees the
+	// Deployment healthy and starts the Job.
+	time.Sleep(rolledOutFor)
 }
 
 // pick returns the next live pod, round robin; call done when finished
@@ -626,16 +635,18 @@ func (r *run) origin() string {
 func (r *run) signAndToken(origin string, u user) {
 	p, done := r.pick()
 	defer done()
+	cookie, err := r.auth(p, origin, "sign-in/email", u, "")
+	if err != nil {
+		atomic.AddInt64(&r.current.Load().failedSignIn, 1)
+		r.t.Logf("%s: sign-in: %v", p.label, err)
+		return
+	}
+	// The request counts in the phase in which /token is asked: the
+	// sign-in before it may take seconds on a busy machine.
 	ph := r.current.Load()
 	atomic.AddInt64(&ph.requests, 1)
 	if p.state == ph.newest {
 		atomic.AddInt64(&ph.onNew, 1)
-	}
-	cookie, err := r.auth(p, origin, "sign-in/email", u, "")
-	if err != nil {
-		atomic.AddInt64(&ph.failedSignIn, 1)
-		r.t.Logf("%s: sign-in: %v", p.label, err)
-		return
 	}
 	fail := func(why string) {
 		atomic.AddInt64(&ph.failedSign, 1)
@@ -669,6 +680,10 @@ func (r *run) signAndToken(origin string, u user) {
 	}
 	r.mu.Lock()
 	r.jwts = append(r.jwts, issued{tok.Token, time.Unix(claims.Exp, 0)})
+	if ph.signed == nil {
+		ph.signed = map[string]int{}
+	}
+	ph.signed[p.label]++
 	r.mu.Unlock()
 }
 
@@ -881,6 +896,12 @@ func table(phases []*phase) string {
 		fmt.Fprintf(&b, "| %s | %d (%d) | %d | %d | %d | %d |\n", p.name, p.requests, p.onNew, p.failedSign, p.verifications, p.failedVerify, p.sessionsLost)
 	}
 	for _, p := range phases {
+		var pods []string
+		for pod, n := range p.signed {
+			pods = append(pods, fmt.Sprintf("%s %d", pod, n))
+		}
+		sort.Strings(pods)
+		fmt.Fprintf(&b, "%s: JWTs issued by %s\n", p.name, strings.Join(pods, ", "))
 		for why, n := range p.reasons {
 			fmt.Fprintf(&b, "%s: %d× %s\n", p.name, n, why)
 		}
