@@ -475,6 +475,8 @@ func (r *run) start(o rendered) *pod {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// On a failure, no pod outlives the test (stopping twice is harmless).
+	t.Cleanup(p.stop)
 	go func() { _ = p.cmd.Wait(); log.Close(); close(p.done) }()
 	// The readiness probe: the rendered health path answers 200.
 	health := c.ReadinessProbe.HTTPGet.Path
@@ -607,15 +609,16 @@ func (r *run) load() func(all bool) {
 			}
 		}
 	}()
-	return func(all bool) {
-		if !all {
-			close(stopSigning)
-			signing.Wait()
-			return
+	var signingOnce, allOnce sync.Once
+	stop := func(all bool) {
+		signingOnce.Do(func() { close(stopSigning); signing.Wait() })
+		if all {
+			allOnce.Do(func() { close(stopAll); probing.Wait() })
 		}
-		close(stopAll)
-		probing.Wait()
 	}
+	// On a failure, nothing may log after the test ends.
+	r.t.Cleanup(func() { stop(true) })
+	return stop
 }
 
 // origin is the rendered BETTER_AUTH_URL: requests come through the Ingress.
