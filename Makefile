@@ -42,10 +42,10 @@ run: build
 test: build tools test-go test-e2e test-jwks test-better-auth test-rotation test-conformance
 	@echo "make test: all stages passed"
 
-# Unit tests; the database tests run in test-jwks with a server to talk to.
+# Unit tests; the database tests run in test-jwks, which installs the servers.
 test-go:
 	go vet ./...
-	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /test/)
+	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
 
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools

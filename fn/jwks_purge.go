@@ -41,11 +41,12 @@ Environment:
   BETTER_AUTH_SECRET    the secret (AUTH_SECRET is read when it is unset)
   BETTER_AUTH_SECRETS   versioned secrets "version:secret,...", current first
 
-Only key ids and counts are printed, never secrets, keys or passwords.`,
+Only key ids and counts are printed, never secrets, keys, the database user
+or its password.`,
 		Example: `  # Show what would be deleted
   authstack jwks-purge --dry-run
 
-  # After putting a new version first in BETTER_AUTH_SECRETS
+  # After the rollout of a new version put first in BETTER_AUTH_SECRETS
   authstack jwks-purge --strategy=reencrypt
 
   # Delete every key in a custom table on MySQL

@@ -78,11 +78,15 @@ func TestPurgeMasksShortCredentials(t *testing.T) {
 			if strings.Contains(want, refUser) || strings.Contains(want, refPassword) {
 				t.Fatalf("reference run shows its credentials:\n%s", want)
 			}
-			for _, p := range oddPasswords {
-				opts.DatabaseURL = withUserinfo(t, tg.url, p, p)
-				if got := runLog(opts); got != want {
-					t.Errorf("user and password %q: output differs from the reference run:\n%s\nwant:\n%s", p, got, want)
-				}
+			for i, p := range oddPasswords {
+				t.Run(fmt.Sprint(i), func(t *testing.T) {
+					t.Parallel()
+					opts := opts
+					opts.DatabaseURL = withUserinfo(t, tg.url, p, p)
+					if got := runLog(opts); got != want {
+						t.Errorf("user and password %q: output differs from the reference run:\n%s\nwant:\n%s", p, got, want)
+					}
+				})
 			}
 		})
 	}
@@ -130,6 +134,7 @@ func TestPurgeSilentServer(t *testing.T) {
 		{MySQL, "mysql://u:p@" + addr + "/authstack"},
 	} {
 		t.Run(string(tt.dialect), func(t *testing.T) {
+			t.Parallel()
 			var log bytes.Buffer
 			opts := Options{DatabaseURL: tt.url, Dialect: tt.dialect, Strategy: All, Timeout: 3 * time.Second, ConnectTimeout: time.Second, Log: &log}
 			start := time.Now()

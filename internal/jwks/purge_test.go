@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/testdb"
 )
 
 // testDatabase is a database the tests may create tables in.
@@ -21,24 +22,18 @@ type testDatabase struct {
 	db      *sql.DB
 }
 
-// databases returns the test databases named by AUTHSTACK_TEST_DATABASE_URL
-// (PostgreSQL) and AUTHSTACK_TEST_MYSQL_URL. Without them the test is
-// skipped, except in CI, where a skipped database test would hide a broken
-// setup, so the PostgreSQL one is required.
+// databases returns a PostgreSQL and a MySQL-dialect test database:
+// throwaway servers shared by the package's tests (see TestMain), or the
+// ones named by AUTHSTACK_TEST_DATABASE_URL and AUTHSTACK_TEST_MYSQL_URL.
+// Without the server binaries the test is skipped, or fails under CI=true.
 func databases(tb testing.TB) []testDatabase {
 	tb.Helper()
 	var dbs []testDatabase
 	for _, env := range []struct {
-		name    string
+		url     func(testing.TB) string
 		dialect Dialect
-	}{{"AUTHSTACK_TEST_DATABASE_URL", Postgres}, {"AUTHSTACK_TEST_MYSQL_URL", MySQL}} {
-		u := os.Getenv(env.name)
-		if u == "" {
-			if env.dialect == Postgres && os.Getenv("CI") == "true" {
-				tb.Fatalf("CI=true but %s is unset (start one with hack/postgres.sh)", env.name)
-			}
-			continue
-		}
+	}{{testdb.Postgres, Postgres}, {testdb.MySQL, MySQL}} {
+		u := env.url(tb)
 		d, err := env.dialect.open(u, nil)
 		if err != nil {
 			tb.Fatal(err)
@@ -46,11 +41,11 @@ func databases(tb testing.TB) []testDatabase {
 		tb.Cleanup(func() { d.db.Close() })
 		dbs = append(dbs, testDatabase{env.dialect, u, d.db})
 	}
-	if len(dbs) == 0 {
-		tb.Skip("AUTHSTACK_TEST_DATABASE_URL is unset (start one with hack/postgres.sh)")
-	}
 	return dbs
 }
+
+// TestMain shares one server of each kind between the tests.
+func TestMain(m *testing.M) { testdb.Main(m) }
 
 // createTable creates a Better Auth jwks table named for the test and
 // fills it with rows, keyed by id; each row's publicKey is "pub-<id>" and a

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // jwk is a stand-in private JWK: the plaintext Better Auth encrypts.
@@ -236,5 +237,30 @@ func TestPurgeNullPrivateKey(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPurgeNullID: with --id-column naming a nullable column, rows whose id
+// is NULL cannot be addressed; they are counted and left alone.
+func TestPurgeNullID(t *testing.T) {
+	for _, d := range databases(t) {
+		t.Run(string(d.dialect), func(t *testing.T) {
+			q := d.dialect.quote
+			table := fmt.Sprintf("jwks_nullid_%d", time.Now().UnixNano())
+			d.exec(t, fmt.Sprintf("CREATE TABLE %s (%s varchar(36), %s text)", q(table), q("kid"), q("privateKey")))
+			t.Cleanup(func() { d.exec(t, "DROP TABLE "+q(table)) })
+			d.exec(t, fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES (NULL, %s), (%s, %s)", q(table), q("kid"), q("privateKey"),
+				"'\"00\"'", "'k-bad'", "'\"00\"'"))
+			var log bytes.Buffer
+			report, err := Purge(context.Background(), Options{DatabaseURL: d.url, Dialect: d.dialect, Table: table, IDColumn: "kid",
+				Secrets: mustSecrets(t, "null-id-secret", ""), Log: &log})
+			want := Report{Scanned: 2, Deleted: []string{"k-bad"}, NullIDs: 1}
+			if err != nil || !equalReports(report, want) {
+				t.Fatalf("report %+v, %v; want %+v", report, err, want)
+			}
+			if !strings.Contains(log.String(), `1 rows skipped: kid is NULL`) {
+				t.Errorf("log:\n%s", log.String())
+			}
+		})
 	}
 }
