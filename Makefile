@@ -41,7 +41,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-jwks test-better-auth test-conformance test-release
+test: build tools test-go test-e2e test-jwks test-better-auth test-rotation test-conformance test-release
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks, which installs the servers.
@@ -74,3 +74,4 @@ include hack/jwks.mk
 include hack/conformance.mk
 include hack/release.mk
 include hack/runtime.mk
+include hack/rotation.mk

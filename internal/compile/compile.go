@@ -40,7 +40,7 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 		return nil, err
 	}
 	s := st.Spec.Auth.Secret
-	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
+	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, VersionsKey: s.VersionsKey, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,6 +92,50 @@ var checks = []func(s *Schema, file string, doc cue.Value) Errors{
 	checkExpose,
 }
 
+// stackChecks are the rules that need the whole accepted spec, with its
+// defaults: they run once the schema and the checks above accept it.
+var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
+	checkRotation,
+	checkMigrate,
+}
+
+// checkRotation keeps the two secret keys apart, allows reencrypt only with
+// versioned secrets, and warns that a single secret cannot rotate without
+// breaking JWTs.
+func checkRotation(file string, doc cue.Value, st *Stack) Errors {
+	s, purge := st.Spec.Auth.Secret, st.Spec.Auth.JWKS.Purge
+	at := func(p string) token.Position { return pathPos(file, doc, strings.Split(p, ".")) }
+	switch {
+	case s.VersionsKey != "" && s.VersionsKey == s.Key:
+		const p = "spec.auth.secret.versionsKey"
+		return Errors{{Pos: at(p), Path: p,
+			Msg: fmt.Sprintf("%q is also spec.auth.secret.key; allowed: another key of Secret %q, holding BETTER_AUTH_SECRETS", s.VersionsKey, s.Name)}}
+	case s.VersionsKey == "" && purge == "reencrypt":
+		const p = "spec.auth.jwks.purge"
+		return Errors{{Pos: at(p), Path: p,
+			Msg: "reencrypt without spec.auth.secret.versionsKey; allowed: undecryptable, all, none, or set spec.auth.secret.versionsKey"}}
+	case s.VersionsKey == "":
+		const p = "spec.auth.secret"
+		return Errors{{Pos: at(p), Path: p, Warning: true,
+			Msg: "a single BETTER_AUTH_SECRET: rotating it breaks JWT signing on new pods during the rollout and the purge invalidates every issued JWT; set spec.auth.secret.versionsKey to rotate without failures (docs/rotation.md)"}}
+	}
+	return nil
+}
+
+// checkMigrate requires the migration's component to exist.
+func checkMigrate(file string, doc cue.Value, st *Stack) Errors {
+	m := st.Spec.Auth.Migrate
+	if m == nil {
+		return nil
+	}
+	if _, ok := st.Spec.Components[m.Component]; ok {
+		return nil
+	}
+	p := []string{"spec", "auth", "migrate", "component"}
+	return Errors{{Pos: pathPos(file, doc, p), Path: strings.Join(p, "."),
+		Msg: fmt.Sprintf("%q is not a component; allowed: %s", m.Component, strings.Join(slices.Sorted(maps.Keys(st.Spec.Components)), ", "))}}
+}
+
 // components calls f for each component of the document, in file order.
 func components(doc cue.Value, f func(name string, c cue.Value)) {
 	it, err := doc.LookupPath(cue.ParsePath("spec.components")).Fields()
@@ -147,4 +193,17 @@ func checkExpose(s *Schema, file string, doc cue.Value) Errors {
 		first[path] = name
 	})
 	return errs
+}
+
+// pathPos is the position of the field at p in the user's document, or of
+// the document when the field is not there (a default).
+func pathPos(file string, doc cue.Value, p []string) token.Position {
+	sels := make([]cue.Selector, len(p))
+	for i, name := range p {
+		sels[i] = cue.Str(name)
+	}
+	if v := doc.LookupPath(cue.MakePath(sels...)); v.Exists() {
+		return keyPos(file, v)
+	}
+	return keyPos(file, doc)
 }

@@ -50,14 +50,19 @@ type Spec struct {
 	Namespace string `json:"namespace"`
 	Auth      struct {
 		Secret struct {
-			Name     string `json:"name"`
-			Key      string `json:"key"`
-			Revision string `json:"revision"`
+			Name        string `json:"name"`
+			Key         string `json:"key"`
+			VersionsKey string `json:"versionsKey"`
+			Revision    string `json:"revision"`
 		} `json:"secret"`
 		JWKS struct {
 			Table string `json:"table"`
 			Purge string `json:"purge"`
 		} `json:"jwks"`
+		Migrate *struct {
+			Component string   `json:"component"`
+			Command   []string `json:"command"`
+		} `json:"migrate"`
 	} `json:"auth"`
 	Database struct {
 		Dialect string `json:"dialect"`
@@ -241,5 +246,15 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}
+	var errs Errors
+	for _, c := range stackChecks {
+		errs = append(errs, c(filename, doc, st)...)
+	}
+	if bad := errs.errorsOnly(); len(bad) > 0 {
+		bad.sort()
+		return nil, bad
+	}
+	st.Warnings = append(st.Warnings, errs...)
+	st.Warnings.sort()
 	return st, nil
 }
