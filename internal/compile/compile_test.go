@@ -291,7 +291,7 @@ func TestVersionedAndMigrate(t *testing.T) {
 			continue
 		}
 		checked++
-		if !strings.Contains(f, indent(secrets, strings.Repeat(" ", 12))) {
+		if !strings.Contains(f, indent(secrets, strings.Repeat(" ", 8))) {
 			t.Errorf("%s has not both secret variables:\n%s", p, f)
 		}
 		if strings.HasPrefix(p, "bases/migrate/") {
@@ -313,7 +313,7 @@ func TestVersionedAndMigrate(t *testing.T) {
 	if !strings.HasPrefix(first, "journal-migrate-") || len(first) != len("journal-migrate-")+10 {
 		t.Errorf("migrate Job name %q", first)
 	}
-	for _, want := range []string{"argocd.argoproj.io/sync-wave: \"-1\"", "image: ghcr.io/acme/journal-web:2.1.0", "- '@better-auth/cli'", "name: HOME\n              value: /tmp"} {
+	for _, want := range []string{"argocd.argoproj.io/sync-wave: \"-1\"", "image: ghcr.io/acme/journal-web:2.1.0", "- '@better-auth/cli'", "name: HOME\n          value: /tmp"} {
 		if !strings.Contains(migrateJob, want) {
 			t.Errorf("migrate Job has no %s:\n%s", want, migrateJob)
 		}
