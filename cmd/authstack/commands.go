@@ -131,11 +131,12 @@ transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 			if err != nil {
 				return err
 			}
-			objects, err := passthrough.Stream(in.Objects)
+			resources := passthrough.Resources(in.Objects)
+			objects, err := passthrough.Stream(resources)
 			if err != nil {
 				return err
 			}
-			for _, o := range in.Objects {
+			for _, o := range resources {
 				if passthrough.IsPlainSecret(o) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s\n", o.GetAnnotations()[kioutil.PathAnnotation], passthrough.Warning(o))
 				}

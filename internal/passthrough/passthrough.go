@@ -13,6 +13,26 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// Resources returns the objects that belong in a cluster: those with an
+// apiVersion, a kind and a name, minus the configuration that tools read and
+// never apply (kustomizations, Kptfiles, anything marked
+// config.kubernetes.io/local-config, which kustomize and kpt leave out of
+// their output too). A directory given to -f often holds such files.
+func Resources(objects []*yaml.RNode) []*yaml.RNode {
+	var out []*yaml.RNode
+	for _, o := range objects {
+		group, _, _ := strings.Cut(o.GetApiVersion(), "/")
+		switch {
+		case o.GetApiVersion() == "" || o.GetKind() == "" || o.GetName() == "":
+		case group == "kustomize.config.k8s.io" || group == "kpt.dev" || group == "config.kubernetes.io":
+		case o.GetAnnotations()["config.kubernetes.io/local-config"] == "true":
+		default:
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // Stream returns objects as a YAML stream, without the annotations that
 // readers and orchestrators add (file path, index). The objects themselves
 // are not modified.

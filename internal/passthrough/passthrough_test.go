@@ -53,3 +53,25 @@ data: {k: v}
 		t.Errorf("Warning: %s", w)
 	}
 }
+
+// Configuration files in an input directory are not passed through.
+func TestResources(t *testing.T) {
+	var in []*yaml.RNode
+	for _, doc := range []string{
+		"resources: [secret.yaml]\n",
+		"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nmetadata: {name: k}\n",
+		"apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata: {name: pkg}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: setters, annotations: {config.kubernetes.io/local-config: \"true\"}}\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flags}\n",
+		"apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {name: s}\n",
+	} {
+		in = append(in, yaml.MustParse(doc))
+	}
+	var names []string
+	for _, o := range Resources(in) {
+		names = append(names, o.GetName())
+	}
+	if strings.Join(names, ",") != "flags,s" {
+		t.Errorf("Resources kept %v, want flags and s", names)
+	}
+}

@@ -68,8 +68,8 @@ func testRotationOn(t *testing.T, c *testcluster.Cluster, bin string, ex example
 	secretV1 := writeSecretIn(t, ex, ns, "", filepath.Join(dir, "secret-v1.yaml"))
 	secretV2 := writeSecretIn(t, ex, ns, "rotated-0123456789abcdef0123456789abcdef", filepath.Join(dir, "secret-v2.yaml"))
 
-	// The Secrets are the user's, not rendered: create them as a user would.
-	applySecret(t, c, secretV1)
+	// render passes the auth Secret through: it is applied with the rest.
+	// The database Secret is not among the inputs: create it as a user would.
 	if _, err := c.Kubectl(nil, "create", "secret", "generic", ex.dbName, "--namespace="+ns,
 		"--from-literal="+ex.dbKey+"=postgres://shop:shop@postgres:5432/shop"); err != nil {
 		t.Fatalf("create database secret: %v", err)
@@ -84,7 +84,6 @@ func testRotationOn(t *testing.T, c *testcluster.Cluster, bin string, ex example
 	before := snapshot(t, c, ns, objs1)
 
 	// Rotate the secret and render v2.
-	applySecret(t, c, secretV2)
 	v2 := render(t, bin, target, stack, secretV2)
 	objs2 := parseObjects(t, v2)
 	job2, hash2 := rotationParts(t, ex, objs2)
@@ -195,13 +194,6 @@ func applyPruned(t *testing.T, c *testcluster.Cluster, ns, name string, manifest
 	}
 	if err := checkStderr(res.Stderr); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func applySecret(t *testing.T, c *testcluster.Cluster, file string) {
-	t.Helper()
-	if _, err := c.Kubectl(nil, "apply", "--server-side", "--field-manager=user", "-f", file); err != nil {
-		t.Fatalf("apply secret: %v", err)
 	}
 }
 

@@ -85,6 +85,8 @@ func TestPassThrough(t *testing.T) {
 		files = append(files, name)
 	}
 	writeFile(t, filepath.Join(dir, "stack.yaml"), string(spec))
+	// A kustomization among the inputs is configuration, not an object to pass.
+	writeFile(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
 
 	r := run(t, ".", nil, bin, "render", "-f", dir, "--target", "eks")
 	if r.code != 0 {
