@@ -1,0 +1,629 @@
+package spec
+
+// The YAML layer in front of the CUE validator. Every input stream is first
+// parsed here with go.yaml.in/yaml/v3, the parser that kyaml and CUE's YAML
+// decoder are built on, and checked for what those decoders get wrong or
+// crash on: line ends, duplicate keys, documents that are not mappings,
+// numbers CUE cannot hold, nulls, misplaced merge keys and sizes. Only a
+// well-formed stream reaches them. Messages never quote the input, except
+// values of an AuthStack that are numbers.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/token"
+	cueyaml "cuelang.org/go/encoding/yaml"
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits bound the input. Each is far above what a real stack needs (a
+// Kubernetes object is at most 1 MiB); beyond one, authstack stops at once
+// with an error rather than working on.
+const (
+	// MaxFileBytes bounds one input file, or one AuthStack object in KRM mode.
+	MaxFileBytes = 4 << 20
+	// MaxTotalBytes bounds all input files together.
+	MaxTotalBytes = 16 << 20
+	// MaxDocuments bounds the YAML documents of one file.
+	MaxDocuments = 1000
+	// MaxValueBytes bounds one value of an AuthStack, such as an env value.
+	MaxValueBytes = 64 << 10
+	// MaxComponents bounds the components of one AuthStack.
+	MaxComponents = 200
+)
+
+// YAMLFile is a YAML stream that passed the checks of ParseYAML.
+type YAMLFile struct {
+	// Data is the stream with its line ends normalized to "\n".
+	Data []byte
+	// Docs are its non-empty documents: each a DocumentNode holding a
+	// mapping.
+	Docs []*yaml.Node
+}
+
+// ParseYAML parses and checks a YAML stream. Its errors are spec.Errors, one
+// line per mistake at its position, quoting nothing of the input but the
+// keys and the numbers of an AuthStack.
+func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fileError(filename, "cannot be parsed as YAML (an internal error of authstack: please report it with this file)")
+		}
+	}()
+	if len(data) > MaxFileBytes {
+		return nil, fileError(filename, fmt.Sprintf("found %s, allowed: at most %s per file", size(len(data)), size(MaxFileBytes)))
+	}
+	data = normalizeLineEnds(data)
+	docs, err := decodeAll(data)
+	switch {
+	case errors.Is(err, errTooManyDocuments):
+		return nil, fileError(filename, fmt.Sprintf("found more than %d YAML documents, allowed: at most %[1]d per file", MaxDocuments))
+	case err != nil:
+		return nil, Errors{syntaxError(filename, data, err)}
+	}
+	f = &YAMLFile{Data: data}
+	var errs Errors
+	for _, doc := range docs {
+		if len(doc.Content) == 0 {
+			continue
+		}
+		top := doc.Content[0]
+		switch {
+		case top.Kind == yaml.ScalarNode && top.Tag == "!!null":
+			continue // an empty document
+		case top.Kind != yaml.MappingNode:
+			errs = append(errs, &FieldError{Pos: pos(filename, top),
+				Msg: fmt.Sprintf("found %s as a YAML document, allowed: a mapping (a Kubernetes object or an %s)", describe(top), Kind)})
+			continue
+		}
+		c := &checker{file: filename, authStack: isAuthStack(top)}
+		c.walk(top, nil)
+		errs = append(errs, c.errs...)
+		f.Docs = append(f.Docs, doc)
+	}
+	if len(errs) > 0 {
+		errs.sort()
+		return nil, errs
+	}
+	return f, nil
+}
+
+func fileError(filename, msg string) Errors {
+	return Errors{{Pos: token.Position{Filename: filename}, Msg: msg}}
+}
+
+func size(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// normalizeLineEnds turns "\r\n" and a lone "\r" into "\n". YAML counts each
+// of them as one line break and folds them to "\n" in values anyway, so
+// nothing changes but that CUE's decoder, which crashes on a lone "\r",
+// sees none.
+func normalizeLineEnds(data []byte) []byte {
+	if bytes.IndexByte(data, '\r') < 0 {
+		return data
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+}
+
+var errTooManyDocuments = errors.New("too many documents")
+
+func decodeAll(data []byte) ([]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var docs []*yaml.Node
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(docs) == MaxDocuments {
+			return nil, errTooManyDocuments
+		}
+		docs = append(docs, &n)
+	}
+}
+
+func isAuthStack(m *yaml.Node) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if k.Value == "kind" && v.Kind == yaml.ScalarNode && v.Value == Kind {
+			return true
+		}
+	}
+	return false
+}
+
+func pos(filename string, n *yaml.Node) token.Position {
+	return token.Position{Filename: filename, Line: n.Line, Column: n.Column}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch n.Tag {
+	case "!!null":
+		return "null"
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	}
+	return "a string"
+}
+
+// checker walks one document.
+type checker struct {
+	file      string
+	authStack bool
+	errs      Errors
+}
+
+func (c *checker) fail(n *yaml.Node, p []string, format string, args ...any) {
+	c.errs = append(c.errs, &FieldError{Pos: pos(c.file, n), Path: strings.Join(p, "."), Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	// An integer literal that YAML resolved as a float: too large for 64 bits.
+	bigInt = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
+	nonNum = regexp.MustCompile(`(?i)^[-+]?\.(nan|inf)$`)
+)
+
+// walk checks duplicate keys everywhere and, in an AuthStack, what CUE
+// cannot hold and the limits. Aliases are not followed: their anchors are
+// checked where they stand.
+func (c *checker) walk(n *yaml.Node, p []string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		first := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				if c.authStack {
+					c.fail(k, p, "found %s as a key, allowed: field names", describe(k))
+				}
+				continue
+			}
+			kp := append(p[:len(p):len(p)], k.Value)
+			if prev, dup := first[k.Value]; dup {
+				c.fail(k, kp, "duplicate key %q (first at line %d)", k.Value, prev.Line)
+			} else {
+				first[k.Value] = k
+			}
+			c.walk(v, kp)
+		}
+		if c.authStack && strings.Join(p, ".") == "spec.components" && len(n.Content)/2 > MaxComponents {
+			c.fail(n, p, "found %d components, allowed: at most %d per stack", len(n.Content)/2, MaxComponents)
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			c.walk(e, append(p[:len(p):len(p)], strconv.Itoa(i)))
+		}
+	case yaml.ScalarNode:
+		if !c.authStack {
+			return
+		}
+		switch {
+		case len(n.Value) > MaxValueBytes:
+			c.fail(n, p, "found a value of %s, allowed: at most %s", size(len(n.Value)), size(MaxValueBytes))
+		case n.Tag == "!!float" && nonNum.MatchString(n.Value):
+			c.fail(n, p, "found %s, which is not a number; %s", n.Value, allowed(p, "allowed: a finite number"))
+		case n.Tag == "!!float" && bigInt.MatchString(n.Value) || n.Tag == "!!int" && !fitsInt64(n.Value):
+			c.fail(n, p, "found %s, a number too large for 64 bits; %s", clip(n.Value), allowed(p, "allowed: a 64-bit integer"))
+		}
+	}
+}
+
+func fitsInt64(s string) bool {
+	_, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
+	return err == nil || !errors.Is(err, strconv.ErrRange)
+}
+
+// allowed is what the schema's hint for the field says, or fallback.
+func allowed(p []string, fallback string) string {
+	if h := hintFor(p); h != "" {
+		return h
+	}
+	return fallback
+}
+
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:29] + "..."
+	}
+	return s
+}
+
+var quoted = regexp.MustCompile("['`\"].*['`\"]")
+
+var yamlError = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// syntaxError places a YAML parser error at the line of the problem. The
+// parser reports the line of the enclosing block (the context) when it has
+// one; the problem is in the first line whose addition to the stream makes
+// the parser fail the same way.
+func syntaxError(filename string, data []byte, err error) *FieldError {
+	problem := err.Error()
+	if m := yamlError.FindStringSubmatch(problem); m != nil {
+		problem = m[2]
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(k int) bool { // the first k lines fail with the same problem
+		end := 0
+		for _, l := range lines[:k] {
+			end += len(l)
+		}
+		_, err := decodeAll(data[:end])
+		if err == nil {
+			return false
+		}
+		m := yamlError.FindStringSubmatch(err.Error())
+		return m != nil && m[2] == problem
+	}
+	lo, hi := 1, len(lines)
+	if !fails(hi) {
+		lo = hi
+	}
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	line := lo
+	col := 1
+	text := ""
+	if line-1 < len(lines) {
+		text = string(lines[line-1])
+		col += len(text) - len(strings.TrimLeft(text, " \t"))
+	}
+	return &FieldError{Pos: token.Position{Filename: filename, Line: line, Column: col}, Msg: "invalid YAML: " + explain(problem, text)}
+}
+
+// explain says what a YAML parser problem means, in the user's terms.
+func explain(problem, line string) string {
+	tab := strings.Contains(line[:len(line)-len(strings.TrimLeft(line, " \t"))], "\t")
+	switch {
+	case tab || strings.Contains(problem, "tab character"):
+		return "found a tab in the indentation, allowed: spaces only"
+	case problem == "did not find expected key":
+		return "found a line indented differently from the keys before it, allowed: keys aligned with their siblings"
+	case problem == "mapping values are not allowed in this context":
+		return `found an unexpected ':', allowed: a key aligned with its siblings; quote a value that contains ": "`
+	case problem == "did not find expected '-' indicator":
+		return "found a line indented differently from the list items before it, allowed: items aligned with their siblings"
+	case problem == "found character that cannot start any token":
+		return "found a character that cannot start a value (such as @, ` or %), allowed: such a value in quotes"
+	case problem == "found unexpected end of stream":
+		return "found a quoted value or a [ ] or { } that is never closed, allowed: closed quotes and brackets"
+	case strings.HasPrefix(problem, "did not find expected ',' or ']'"):
+		return "found a [ ] list that is not closed or lacks a ',', allowed: [a, b]"
+	case strings.HasPrefix(problem, "did not find expected ',' or '}'"):
+		return "found a { } mapping that is not closed or lacks a ',', allowed: {a: 1, b: 2}"
+	case problem == "could not find expected ':'":
+		return "found a line that is neither a key with ':' nor a list item, allowed: key: value"
+	case problem == "did not find expected node content":
+		return "found a key or list item without the value it needs"
+	case problem == "block sequence entries are not allowed in this context":
+		return "found a list item '- ' on a key's line, allowed: list items on their own lines, indented under the key"
+	case strings.HasPrefix(problem, "did not find expected <document start>"):
+		return "found content after the end of a document, allowed: documents separated by ---"
+	case strings.Contains(problem, "control characters"):
+		return "found a control character, allowed: printable text"
+	case strings.Contains(problem, "UTF-8") || strings.Contains(problem, "UTF-16"):
+		return "found bytes that are not UTF-8 text"
+	case strings.HasPrefix(problem, "unknown anchor"):
+		return "found an alias (*name) to an anchor (&name) that is not defined before it"
+	case strings.Contains(problem, "excessive aliasing"):
+		return "found aliases that expand too much"
+	}
+	// Other problems are fixed phrases of the parser; drop anything quoted.
+	return "found " + quoted.ReplaceAllString(problem, "…")
+}
+
+// extract parses a YAML stream into CUE syntax, after ParseYAML and the
+// checks of AuthStacks against the schema: nulls and merge keys. A null
+// where the schema wants an optional mapping or list means an empty one.
+func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) {
+	yf, err := ParseYAML(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	var errs Errors
+	for _, doc := range yf.Docs {
+		if top := doc.Content[0]; isAuthStack(top) {
+			errs = append(errs, s.checkNulls(filename, top, nil)...)
+			errs = append(errs, s.checkMerges(filename, top, nil)...)
+		}
+	}
+	if len(errs) > 0 {
+		errs.sort()
+		return nil, errs
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fileError(filename, "cannot be parsed as YAML (an internal error of authstack: please report it with this file)")
+		}
+	}()
+	f, err = cueyaml.Extract(filename, yf.Data)
+	if err != nil {
+		// ParseYAML accepted what CUE's decoder did not.
+		return nil, fileError(filename, "cannot be read as YAML by the validator")
+	}
+	s.emptyNulls(f)
+	return f, nil
+}
+
+// field is what the schema says of the field at p.
+type field struct {
+	v        cue.Value
+	required bool
+}
+
+// schemaField looks up p in the schema: fields, optional and required ones,
+// and pattern constraints (the value for any name of a map).
+func (s *Schema) schemaField(p []string) (field, bool) {
+	v := s.def
+	var f field
+	for _, name := range p {
+		if v.IncompleteKind() == cue.ListKind {
+			next := v.LookupPath(cue.MakePath(cue.AnyIndex))
+			if !next.Exists() {
+				return field{}, false
+			}
+			v, f = next, field{v: next}
+			continue
+		}
+		f = field{v: v.LookupPath(cue.MakePath(cue.Str(name)))}
+		if !f.v.Exists() {
+			f.v = v.LookupPath(cue.MakePath(cue.Str(name).Optional()))
+		}
+		if !f.v.Exists() {
+			f.v = v.LookupPath(cue.MakePath(cue.AnyString))
+		}
+		if it, err := v.Fields(cue.Optional(true)); err == nil && f.v.Exists() {
+			for it.Next() {
+				if it.Selector().Unquoted() == name {
+					f.required = it.Selector().ConstraintType() == cue.RequiredConstraint
+					break
+				}
+			}
+		}
+		if !f.v.Exists() {
+			return field{}, false
+		}
+		v = f.v
+	}
+	return f, true
+}
+
+// shape is what a schema value holds: a mapping, a list or a scalar. A map
+// with a size constraint evaluates to an error on its own; its pattern
+// still says it is a mapping.
+func shape(v cue.Value) yaml.Kind {
+	if !v.Exists() {
+		return 0
+	}
+	k := v.IncompleteKind()
+	switch {
+	case k&cue.StructKind != 0 && k&^(cue.StructKind|cue.NullKind) == 0:
+		return yaml.MappingNode
+	case k == cue.ListKind:
+		return yaml.SequenceNode
+	case k == cue.BottomKind:
+		if v.LookupPath(cue.MakePath(cue.AnyString)).Exists() {
+			return yaml.MappingNode
+		}
+		if it, err := v.Fields(cue.Optional(true)); err == nil && it.Next() {
+			return yaml.MappingNode
+		}
+	}
+	return yaml.ScalarNode
+}
+
+// checkNulls reports a null where the schema requires a mapping or a list.
+func (s *Schema) checkNulls(filename string, n *yaml.Node, p []string) Errors {
+	var errs Errors
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			kp := append(p[:len(p):len(p)], k.Value)
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				if f, ok := s.schemaField(kp); ok && f.required && shape(f.v) != yaml.ScalarNode {
+					errs = append(errs, &FieldError{Pos: pos(filename, k), Path: strings.Join(kp, "."),
+						Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(shape(f.v)))})
+				}
+				continue
+			}
+			errs = append(errs, s.checkNulls(filename, v, kp)...)
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			errs = append(errs, s.checkNulls(filename, e, append(p[:len(p):len(p)], strconv.Itoa(i)))...)
+		}
+	}
+	return errs
+}
+
+func describeKind(k yaml.Kind) string {
+	if k == yaml.SequenceNode {
+		return "a list"
+	}
+	return "a mapping"
+}
+
+// checkMerges reports a merge key whose keys do not belong where it puts
+// them: the merge happened at the wrong level, and the messages about the
+// merged keys, placed at the anchor, would mislead.
+func (s *Schema) checkMerges(filename string, n *yaml.Node, p []string) Errors {
+	var errs Errors
+	switch n.Kind {
+	case yaml.MappingNode:
+		explicit := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Tag != "!!merge" {
+				explicit[k.Value] = true
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == "!!merge" {
+				if e := s.misplacedMerge(filename, k, v, p, explicit); e != nil {
+					errs = append(errs, e)
+				}
+				continue
+			}
+			errs = append(errs, s.checkMerges(filename, v, append(p[:len(p):len(p)], k.Value))...)
+		}
+	case yaml.SequenceNode:
+		for i, e := range n.Content {
+			errs = append(errs, s.checkMerges(filename, e, append(p[:len(p):len(p)], strconv.Itoa(i)))...)
+		}
+	}
+	return errs
+}
+
+func (s *Schema) misplacedMerge(filename string, key, value *yaml.Node, p []string, explicit map[string]bool) *FieldError {
+	sources := []*yaml.Node{value}
+	if value.Kind == yaml.SequenceNode {
+		sources = value.Content
+	}
+	var wrong []string
+	var from []string
+	for _, src := range sources {
+		if src.Kind == yaml.AliasNode && src.Alias != nil {
+			from = append(from, fmt.Sprintf("&%s (line %d)", src.Value, src.Alias.Line))
+			src = src.Alias
+		}
+		if src.Kind != yaml.MappingNode {
+			continue
+		}
+		for i := 0; i+1 < len(src.Content); i += 2 {
+			k, v := src.Content[i], src.Content[i+1]
+			if explicit[k.Value] {
+				continue // overridden: the merged value does not land
+			}
+			if v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			f, ok := s.schemaField(append(p[:len(p):len(p)], k.Value))
+			if want := shape(f.v); !ok || (want != v.Kind && !(want == yaml.ScalarNode && v.Kind == yaml.ScalarNode)) {
+				wrong = append(wrong, k.Value)
+			}
+		}
+	}
+	if len(wrong) == 0 {
+		return nil
+	}
+	where := strings.Join(p, ".")
+	if where == "" {
+		where = "the top level"
+	}
+	src := ""
+	if len(from) > 0 {
+		src = " from " + strings.Join(from, ", ")
+	}
+	return &FieldError{Pos: pos(filename, key), Path: strings.Join(p, "."),
+		Msg: fmt.Sprintf("the merge key \"<<\" puts %s%s directly under %s, where they are not fields of this level; allowed: a merge whose keys belong here (move it into the mapping those keys belong to)",
+			strings.Join(wrong, ", "), src, where)}
+}
+
+// emptyNulls replaces, in every AuthStack of f, a null where the schema has
+// an optional mapping or list by an empty one at the same position: "env:"
+// with nothing after it means no env.
+func (s *Schema) emptyNulls(f *ast.File) {
+	var docs []ast.Expr
+	if len(f.Decls) == 1 {
+		if e, ok := f.Decls[0].(*ast.EmbedDecl); ok {
+			if l, ok := e.Expr.(*ast.ListLit); ok {
+				docs = l.Elts
+			}
+		}
+	}
+	if docs == nil {
+		s.emptyNullsIn(f.Decls, nil, true)
+		return
+	}
+	for _, d := range docs {
+		if st, ok := d.(*ast.StructLit); ok {
+			s.emptyNullsIn(st.Elts, nil, true)
+		}
+	}
+}
+
+func (s *Schema) emptyNullsIn(decls []ast.Decl, p []string, top bool) {
+	if top && !declsAreAuthStack(decls) {
+		return
+	}
+	for _, d := range decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(fd.Label)
+		if err != nil {
+			continue
+		}
+		fp := append(p[:len(p):len(p)], name)
+		switch v := fd.Value.(type) {
+		case *ast.BasicLit:
+			if v.Kind != token.NULL {
+				continue
+			}
+			f, ok := s.schemaField(fp)
+			if !ok || f.required {
+				continue
+			}
+			switch shape(f.v) {
+			case yaml.MappingNode:
+				fd.Value = &ast.StructLit{Lbrace: v.ValuePos, Rbrace: v.ValuePos}
+			case yaml.SequenceNode:
+				fd.Value = &ast.ListLit{Lbrack: v.ValuePos, Rbrack: v.ValuePos}
+			}
+		case *ast.StructLit:
+			s.emptyNullsIn(v.Elts, fp, false)
+		}
+	}
+}
+
+func declsAreAuthStack(decls []ast.Decl) bool {
+	for _, d := range decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if name, _, _ := ast.LabelName(fd.Label); name == "kind" {
+				if lit, ok := fd.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					v, err := strconv.Unquote(lit.Value)
+					return err == nil && v == Kind
+				}
+			}
+		}
+	}
+	return false
+}
