@@ -10,11 +10,11 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/internal/krm"
+	"github.com/authstack/authstack/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -25,16 +25,26 @@ type usageError struct{ error }
 
 func main() {
 	tuneGC()
+	// Everything printed to stderr is masked with the input's secrets, and a
+	// crash is one line: the last lines of defence.
+	stderr := redact.Writer(os.Stderr, redact.Process)
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintln(stderr, "error: authstack failed on this input (an internal error: please report it with the input)")
+			os.Exit(1)
+		}
+	}()
 	root := newRootCommand()
+	root.SetErr(stderr)
 	err := root.Execute()
 	var ue usageError
 	switch {
 	case err == nil:
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, root.CommandPath())
+		fmt.Fprintf(stderr, "error: %v\nRun '%s --help' for usage.\n", err, root.CommandPath())
 		os.Exit(2)
 	default:
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(stderr, err)
 		os.Exit(1)
 	}
 }
@@ -73,9 +83,9 @@ the package; with --target it emits that target's final manifests.`,
 			if err != nil {
 				return fmt.Errorf("read ResourceList: %w", err)
 			}
-			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
-			// functionConfig, as kpt sends to a function declared without one.
-			out, err := fn.Run(krm.Processor(target, os.Stderr), in)
+			// krm.Run, like fn.Run and unlike fn.Execute, accepts a ResourceList
+			// without a functionConfig, as kpt sends to a function declared without one.
+			out, err := krm.Run(target, os.Stderr, in)
 			if _, werr := os.Stdout.Write(out); werr != nil {
 				return werr
 			}
