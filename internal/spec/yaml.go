@@ -59,7 +59,7 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 		}
 	}()
 	if len(data) > MaxFileBytes {
-		return nil, fileError(filename, fmt.Sprintf("found %s, allowed: at most %s per file", size(len(data)), size(MaxFileBytes)))
+		return nil, fileError(filename, fmt.Sprintf("found %d bytes, allowed: at most %d (%s) per file", len(data), MaxFileBytes, size(MaxFileBytes)))
 	}
 	data = normalizeLineEnds(data)
 	docs, err := decodeAll(data)
@@ -100,12 +100,13 @@ func fileError(filename, msg string) Errors {
 	return Errors{{Pos: token.Position{Filename: filename}, Msg: msg}}
 }
 
+// size names a limit in binary units.
 func size(n int) string {
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		return fmt.Sprintf("%d MiB", n>>20)
 	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
@@ -230,7 +231,7 @@ func (c *checker) walk(n *yaml.Node, p []string) {
 		}
 		switch {
 		case len(n.Value) > MaxValueBytes:
-			c.fail(n, p, "found a value of %s, allowed: at most %s", size(len(n.Value)), size(MaxValueBytes))
+			c.fail(n, p, "found a value of %d bytes, allowed: at most %d (%s)", len(n.Value), MaxValueBytes, size(MaxValueBytes))
 		case n.Tag == "!!float" && nonNum.MatchString(n.Value):
 			c.fail(n, p, "found %s, which is not a number; %s", n.Value, allowed(p, "allowed: a finite number"))
 		case n.Tag == "!!float" && bigInt.MatchString(n.Value) || n.Tag == "!!int" && !fitsInt64(n.Value):
