@@ -20,6 +20,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
+	cueerrors "cuelang.org/go/cue/errors"
 	cueyaml "cuelang.org/go/encoding/yaml"
 	"go.yaml.in/yaml/v3"
 )
@@ -38,6 +39,9 @@ const (
 	MaxValueBytes = 64 << 10
 	// MaxComponents bounds the components of one AuthStack.
 	MaxComponents = 200
+	// MaxAliasNodes bounds the values that aliases (*name) add to an
+	// AuthStack when expanded: CUE's decoder copies them.
+	MaxAliasNodes = 10000
 )
 
 // YAMLFile is a YAML stream that passed the checks of ParseYAML.
@@ -87,6 +91,12 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 		c := &checker{file: filename, authStack: isAuthStack(top)}
 		c.walk(top, nil)
 		errs = append(errs, c.errs...)
+		if c.authStack {
+			if added := expanded(top, map[*yaml.Node]int{}) - c.nodes; added > MaxAliasNodes {
+				errs = append(errs, &FieldError{Pos: pos(filename, top),
+					Msg: fmt.Sprintf("found aliases (*name) that add more than %d values when expanded, allowed: at most %[1]d", MaxAliasNodes)})
+			}
+		}
 		f.Docs = append(f.Docs, doc)
 	}
 	if len(errs) > 0 {
@@ -183,6 +193,25 @@ type checker struct {
 	file      string
 	authStack bool
 	errs      Errors
+	nodes     int // nodes walked, aliases not expanded
+}
+
+// expanded is the number of nodes of n with its aliases expanded, memoized
+// per node and saturating far above any limit.
+func expanded(n *yaml.Node, memo map[*yaml.Node]int) int {
+	if c, ok := memo[n]; ok {
+		return c
+	}
+	memo[n] = 1 << 40 // a cycle expands without end
+	c := 1
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		c = expanded(n.Alias, memo)
+	}
+	for _, e := range n.Content {
+		c = min(c+expanded(e, memo), 1<<40)
+	}
+	memo[n] = c
+	return c
 }
 
 func (c *checker) fail(n *yaml.Node, p []string, format string, args ...any) {
@@ -199,6 +228,7 @@ var (
 // cannot hold and the limits. Aliases are not followed: their anchors are
 // checked where they stand.
 func (c *checker) walk(n *yaml.Node, p []string) {
+	c.nodes++
 	switch n.Kind {
 	case yaml.MappingNode:
 		first := map[string]*yaml.Node{}
@@ -350,7 +380,7 @@ func explain(problem, line string) string {
 }
 
 // extract parses a YAML stream into CUE syntax, after ParseYAML and the
-// checks of AuthStacks against the schema: nulls and merge keys. A null
+// checks of AuthStacks against the schema: shapes, nulls and merge keys. A null
 // where the schema wants an optional mapping or list means an empty one.
 func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) {
 	yf, err := ParseYAML(filename, data)
@@ -360,7 +390,7 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 	var errs Errors
 	for _, doc := range yf.Docs {
 		if top := doc.Content[0]; isAuthStack(top) {
-			errs = append(errs, s.checkNulls(filename, top, nil)...)
+			errs = append(errs, s.checkShapes(filename, top, nil)...)
 			errs = append(errs, s.checkMerges(filename, top, nil)...)
 		}
 	}
@@ -373,13 +403,71 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 			f, err = nil, fileError(filename, "cannot be parsed as YAML (an internal error of authstack: please report it with this file)")
 		}
 	}()
-	f, err = cueyaml.Extract(filename, yf.Data)
+	data, ok := authStacksOnly(yf.Data, yf.Docs)
+	if !ok {
+		return &ast.File{Filename: filename}, nil
+	}
+	f, err = cueyaml.Extract(filename, data)
 	if err != nil {
-		// ParseYAML accepted what CUE's decoder did not.
-		return nil, fileError(filename, "cannot be read as YAML by the validator")
+		// ParseYAML accepted what CUE's decoder does not.
+		e := &FieldError{Pos: token.Position{Filename: filename}, Msg: "found YAML that the validator cannot read, allowed: plain mappings, lists and scalars"}
+		if es := cueerrors.Errors(err); len(es) > 0 && es[0].Position().IsValid() {
+			e.Pos = es[0].Position().Position()
+			e.Pos.Filename = filename
+		}
+		return nil, Errors{e}
 	}
 	s.emptyNulls(f)
 	return f, nil
+}
+
+// authStacksOnly returns the stream with the lines of every document that
+// is not an AuthStack blanked, keeping the document markers, so that only
+// AuthStacks reach CUE's decoder, at their own lines. ok is false when
+// there is no AuthStack.
+func authStacksOnly(data []byte, docs []*yaml.Node) (_ []byte, ok bool) {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	keep := make([]bool, len(lines))
+	all := true
+	for i, d := range docs {
+		start, end := d.Content[0].Line, len(lines)
+		if i == 0 {
+			start = 1
+		}
+		if i+1 < len(docs) {
+			end = docs[i+1].Content[0].Line - 1
+		}
+		if !isAuthStack(d.Content[0]) {
+			all = false
+			continue
+		}
+		ok = true
+		for l := max(start, 1) - 1; l < end && l < len(lines); l++ {
+			keep[l] = true
+		}
+	}
+	if !ok || all {
+		return data, ok
+	}
+	var b bytes.Buffer
+	for i, l := range lines {
+		switch {
+		case keep[i]:
+			b.Write(l)
+		case isMarker(l, "---"):
+			b.WriteString("---\n")
+		case isMarker(l, "..."):
+			b.WriteString("...\n")
+		case bytes.HasSuffix(l, []byte("\n")):
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes(), true
+}
+
+// isMarker reports whether a line is a document marker.
+func isMarker(line []byte, marker string) bool {
+	return bytes.HasPrefix(line, []byte(marker)) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n')
 }
 
 // field is what the schema says of the field at p.
@@ -425,6 +513,20 @@ func (s *Schema) schemaField(p []string) (field, bool) {
 	return f, true
 }
 
+// shape is what the schema's field f at p holds: 0 when unknown.
+func (s *Schema) shape(p []string, f field) yaml.Kind {
+	want := shape(f.v)
+	if f.v.IncompleteKind() == cue.BottomKind && want == yaml.ScalarNode {
+		// A map with a size constraint, evaluated empty, is an error on
+		// its own; whether it takes names says it is a map.
+		want = 0
+		if _, ok := s.schemaField(append(p[:len(p):len(p)], "a")); ok {
+			want = yaml.MappingNode
+		}
+	}
+	return want
+}
+
 // shape is what a schema value holds: a mapping, a list or a scalar. A map
 // with a size constraint evaluates to an error on its own; its pattern
 // still says it is a mapping.
@@ -449,26 +551,53 @@ func shape(v cue.Value) yaml.Kind {
 	return yaml.ScalarNode
 }
 
-// checkNulls reports a null where the schema requires a mapping or a list.
-func (s *Schema) checkNulls(filename string, n *yaml.Node, p []string) Errors {
+// checkShapes reports a value whose shape is not the schema's: a null
+// where a mapping or list is required, a scalar or list where a mapping
+// belongs, and so on. A null where one is optional means an empty one (see
+// emptyNulls). Scalars are the schema's to judge.
+func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
 	var errs Errors
+	check := func(k, v *yaml.Node, vp []string) {
+		f, ok := s.schemaField(vp)
+		if !ok {
+			return // an unknown field: the schema's to report
+		}
+		want, got := s.shape(vp, f), v
+		if got.Kind == yaml.AliasNode && got.Alias != nil {
+			got = got.Alias
+		}
+		switch {
+		case got.Kind == yaml.ScalarNode && got.Tag == "!!null":
+			if f.required && want != yaml.ScalarNode {
+				errs = append(errs, &FieldError{Pos: pos(filename, k), Path: strings.Join(vp, "."),
+					Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(want))})
+			}
+			return
+		case want == yaml.MappingNode || want == yaml.SequenceNode:
+			if got.Kind != want {
+				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: strings.Join(vp, "."),
+					Msg: fmt.Sprintf("found %s, allowed: %s", describe(got), describeKind(want))})
+				return
+			}
+		case want != 0 && (got.Kind == yaml.MappingNode || got.Kind == yaml.SequenceNode):
+			if f.v.IncompleteKind()&(cue.StructKind|cue.ListKind) == 0 {
+				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: strings.Join(vp, "."),
+					Msg: fmt.Sprintf("found %s, %s", describe(got), allowed(vp, "allowed: a single value"))})
+				return
+			}
+		}
+		errs = append(errs, s.checkShapes(filename, v, vp)...)
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			kp := append(p[:len(p):len(p)], k.Value)
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-				if f, ok := s.schemaField(kp); ok && f.required && shape(f.v) != yaml.ScalarNode {
-					errs = append(errs, &FieldError{Pos: pos(filename, k), Path: strings.Join(kp, "."),
-						Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(shape(f.v)))})
-				}
-				continue
+			if k := n.Content[i]; k.Tag != "!!merge" {
+				check(k, n.Content[i+1], append(p[:len(p):len(p)], k.Value))
 			}
-			errs = append(errs, s.checkNulls(filename, v, kp)...)
 		}
 	case yaml.SequenceNode:
 		for i, e := range n.Content {
-			errs = append(errs, s.checkNulls(filename, e, append(p[:len(p):len(p)], strconv.Itoa(i)))...)
+			check(e, e, append(p[:len(p):len(p)], strconv.Itoa(i)))
 		}
 	}
 	return errs
@@ -603,7 +732,7 @@ func (s *Schema) emptyNullsIn(decls []ast.Decl, p []string, top bool) {
 			if !ok || f.required {
 				continue
 			}
-			switch shape(f.v) {
+			switch s.shape(fp, f) {
 			case yaml.MappingNode:
 				fd.Value = &ast.StructLit{Lbrace: v.ValuePos, Rbrace: v.ValuePos}
 			case yaml.SequenceNode:

@@ -60,7 +60,8 @@ func TestYAMLRules(t *testing.T) {
 	}
 	tests := []struct {
 		name, doc string
-		// want is the whole error, "" when the stack is valid.
+		// want is the whole error, "" when the stack is valid; a final
+		// "*" matches the rest of a message worded by the schema layer.
 		want string
 	}{
 		// 1. Crashes.
@@ -108,6 +109,14 @@ func TestYAMLRules(t *testing.T) {
 			"stack.yaml:5:1: spec: found null, allowed: a mapping (the field is required)"},
 		{"targets: null", editN(20, 2, "  targets: ~"),
 			"stack.yaml:20:3: spec.targets: found null, allowed: a mapping (the field is required)"},
+		{"components: (null)", editN(14, 6, "  components:"),
+			"stack.yaml:14:14: spec.components: must name at least one component*"},
+		{"spec: a number", strings.Join(strings.Split(minimal, "\n")[:4], "\n") + "\nspec: 0\n",
+			"stack.yaml:5:7: spec: found a number, allowed: a mapping"},
+		{"env: a list", editN(18, 2, "      env: [A]"),
+			"stack.yaml:18:12: spec.components.web.env: found a list, allowed: a mapping"},
+		{"port: a mapping", edit(17, "      port: {a: 1}"),
+			"stack.yaml:17:13: spec.components.web.port: found a mapping, must be an integer from 1 to 65535"},
 		// 8. Limits.
 		{"env value over 64 KiB", edit(19, "        A: "+strings.Repeat("x", spec.MaxValueBytes+1)),
 			fmt.Sprintf("stack.yaml:19:12: spec.components.web.env.A: found a value of %d bytes, allowed: at most %d (64 KiB)", spec.MaxValueBytes+1, spec.MaxValueBytes)},
@@ -115,6 +124,11 @@ func TestYAMLRules(t *testing.T) {
 			fmt.Sprintf("stack.yaml:15:5: spec.components: found %d components, allowed: at most %d per stack", spec.MaxComponents+1, spec.MaxComponents)},
 		{"too many documents", minimal + strings.Repeat("---\na: 1\n", spec.MaxDocuments),
 			fmt.Sprintf("stack.yaml: found more than %d YAML documents, allowed: at most %[1]d per file", spec.MaxDocuments)},
+		{"alias bomb", minimal + "x-a: &a [x, x, x, x, x, x, x, x, x, x]\nx-b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nx-c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nx-d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+			fmt.Sprintf("stack.yaml:1:1: found aliases (*name) that add more than %d values when expanded, allowed: at most %[1]d", spec.MaxAliasNodes)},
+		// Documents of other kinds never reach CUE: a complex key is
+		// valid YAML that CUE's decoder rejects.
+		{"complex key in another document", "[0]: x\n---\n" + minimal + "---\n? [a]\n: b\n", ""},
 		{"file over 4 MiB", minimal + "# " + strings.Repeat("x", spec.MaxFileBytes),
 			fmt.Sprintf("stack.yaml: found %d bytes, allowed: at most %d (4 MiB) per file", len(minimal)+2+spec.MaxFileBytes, spec.MaxFileBytes)},
 	}
@@ -133,7 +147,7 @@ func TestYAMLRules(t *testing.T) {
 			if err == nil {
 				t.Fatalf("got no error, want %q", tt.want)
 			}
-			if got := err.Error(); got != tt.want {
+			if got := err.Error(); got != tt.want && !(strings.HasSuffix(tt.want, "*") && strings.HasPrefix(got, strings.TrimSuffix(tt.want, "*"))) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
 			if internals.MatchString(err.Error()) {
