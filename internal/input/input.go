@@ -162,7 +162,7 @@ func readFile(name string, stdin io.Reader, left int) ([]byte, error) {
 	}
 	if len(data) > limit {
 		if limit < spec.MaxFileBytes {
-			return nil, fmt.Errorf("%s: the inputs exceed %d MiB, allowed: at most %[2]d MiB in all", display, spec.MaxTotalBytes>>20)
+			return nil, fmt.Errorf("%s: found more than %d MiB of input with the files before it, allowed: at most %[2]d MiB in all", display, spec.MaxTotalBytes>>20)
 		}
 		return nil, fmt.Errorf("%s: found more than %d MiB, allowed: at most %[2]d MiB per file", display, spec.MaxFileBytes>>20)
 	}
