@@ -154,10 +154,31 @@ func decodeAll(data []byte) ([]*yaml.Node, error) {
 	}
 }
 
-func isAuthStack(m *yaml.Node) bool {
+// isAuthStack reports whether a mapping has kind AuthStack, set in it or
+// merged into it with "<<".
+func isAuthStack(m *yaml.Node) bool { return hasKind(m, 0) }
+
+func hasKind(m *yaml.Node, depth int) bool {
+	if depth > 10 || m.Kind != yaml.MappingNode {
+		return false
+	}
+	var merged []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
-		if k.Value == "kind" && v.Kind == yaml.ScalarNode && v.Value == Kind {
+		switch {
+		case k.Value == "kind" && k.Tag != "!!merge":
+			return v.Kind == yaml.ScalarNode && v.Value == Kind
+		case k.Tag == "!!merge" && v.Kind == yaml.SequenceNode:
+			merged = append(merged, v.Content...)
+		case k.Tag == "!!merge":
+			merged = append(merged, v)
+		}
+	}
+	for _, src := range merged {
+		if src.Kind == yaml.AliasNode && src.Alias != nil {
+			src = src.Alias
+		}
+		if hasKind(src, depth+1) {
 			return true
 		}
 	}

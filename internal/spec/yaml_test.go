@@ -101,6 +101,8 @@ func TestYAMLRules(t *testing.T) {
 		// 6. A merge key at the wrong level.
 		{"merge key at the wrong level", edit(14, "  components:", "    <<: &common {runtime: node, replicas: 2}"),
 			`stack.yaml:15:5: spec.components: the merge key "<<" puts runtime, replicas directly under spec.components, where they are not fields of this level; allowed: a merge whose keys belong here (move it into the mapping those keys belong to)`},
+		{"kind merged in by a wrapper", "x-base: &base\n  apiVersion: authstack.dev/v1alpha1\n  kind: AuthStack\n<<: *base\n" + strings.SplitN(minimal, "\n", 3)[2],
+			`stack.yaml:1:1: x-base: unknown field*`},
 		{"merge key at the right level", edit(15, "    web:", "      <<: {runtime: node, replicas: 2}"), ""},
 		// 7. Null.
 		{"minikube: (null)", edit(21, "    minikube:"), ""},
