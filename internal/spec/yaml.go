@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -236,7 +237,7 @@ func expanded(n *yaml.Node, memo map[*yaml.Node]int) int {
 }
 
 func (c *checker) fail(n *yaml.Node, p []string, format string, args ...any) {
-	c.errs = append(c.errs, &FieldError{Pos: pos(c.file, n), Path: strings.Join(p, "."), Msg: fmt.Sprintf(format, args...)})
+	c.errs = append(c.errs, &FieldError{Pos: pos(c.file, n), Path: pathString(p), Msg: fmt.Sprintf(format, args...)})
 }
 
 var (
@@ -289,6 +290,19 @@ func (c *checker) walk(n *yaml.Node, p []string) {
 			c.fail(n, p, "found %s, a number too large for 64 bits; %s", clip(n.Value), allowed(p, "allowed: a 64-bit integer"))
 		}
 	}
+}
+
+// pathString joins a field path, quoting the names that are not plain
+// text, so that a message stays on one line.
+func pathString(p []string) string {
+	q := make([]string, len(p))
+	for i, name := range p {
+		q[i] = name
+		if strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) || r == ' ' }) || name == "" {
+			q[i] = strconv.Quote(name)
+		}
+	}
+	return strings.Join(q, ".")
 }
 
 func fitsInt64(s string) bool {
@@ -590,19 +604,19 @@ func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
 		switch {
 		case got.Kind == yaml.ScalarNode && got.Tag == "!!null":
 			if f.required && want != yaml.ScalarNode {
-				errs = append(errs, &FieldError{Pos: pos(filename, k), Path: strings.Join(vp, "."),
+				errs = append(errs, &FieldError{Pos: pos(filename, k), Path: pathString(vp),
 					Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(want))})
 			}
 			return
 		case want == yaml.MappingNode || want == yaml.SequenceNode:
 			if got.Kind != want {
-				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: strings.Join(vp, "."),
+				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: pathString(vp),
 					Msg: fmt.Sprintf("found %s, allowed: %s", describe(got), describeKind(want))})
 				return
 			}
 		case want != 0 && (got.Kind == yaml.MappingNode || got.Kind == yaml.SequenceNode):
 			if f.v.IncompleteKind()&(cue.StructKind|cue.ListKind) == 0 {
-				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: strings.Join(vp, "."),
+				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: pathString(vp),
 					Msg: fmt.Sprintf("found %s, %s", describe(got), allowed(vp, "allowed: a single value"))})
 				return
 			}
@@ -687,14 +701,14 @@ func (s *Schema) misplacedMerge(filename string, key, value *yaml.Node, p []stri
 			}
 			f, ok := s.schemaField(append(p[:len(p):len(p)], k.Value))
 			if want := shape(f.v); !ok || (want != v.Kind && !(want == yaml.ScalarNode && v.Kind == yaml.ScalarNode)) {
-				wrong = append(wrong, k.Value)
+				wrong = append(wrong, pathString([]string{k.Value}))
 			}
 		}
 	}
 	if len(wrong) == 0 {
 		return nil
 	}
-	where := strings.Join(p, ".")
+	where := pathString(p)
 	if where == "" {
 		where = "the top level"
 	}
@@ -702,7 +716,7 @@ func (s *Schema) misplacedMerge(filename string, key, value *yaml.Node, p []stri
 	if len(from) > 0 {
 		src = " from " + strings.Join(from, ", ")
 	}
-	return &FieldError{Pos: pos(filename, key), Path: strings.Join(p, "."),
+	return &FieldError{Pos: pos(filename, key), Path: pathString(p),
 		Msg: fmt.Sprintf("the merge key \"<<\" puts %s%s directly under %s, where they are not fields of this level; allowed: a merge whose keys belong here (move it into the mapping those keys belong to)",
 			strings.Join(wrong, ", "), src, where)}
 }
