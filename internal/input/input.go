@@ -82,7 +82,7 @@ func Read(paths []string, stdin io.Reader) (in *Input, err error) {
 				continue
 			}
 			if err := o.PipeE(yaml.SetAnnotation("internal.config.kubernetes.io/path", name)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: cannot be read as Kubernetes objects", name)
 			}
 			in.Objects = append(in.Objects, o)
 		}

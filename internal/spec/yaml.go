@@ -91,6 +91,9 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 		}
 		c := &checker{file: filename, authStack: isAuthStack(top)}
 		c.walk(top, nil)
+		if !c.authStack {
+			c.object(top, nil, 0)
+		}
 		errs = append(errs, c.errs...)
 		if c.authStack {
 			if added := expanded(top, map[*yaml.Node]int{}) - c.nodes; added > MaxAliasNodes {
@@ -216,6 +219,43 @@ type checker struct {
 	authStack bool
 	errs      Errors
 	nodes     int // nodes walked, aliases not expanded
+}
+
+// object checks the parts of a Kubernetes object that kyaml reads as
+// mappings (its metadata) and the items of a List, which kyaml reads as
+// objects.
+func (c *checker) object(m *yaml.Node, p []string, depth int) {
+	want := func(n *yaml.Node, kind yaml.Kind, p []string) bool {
+		if n == nil || n.Kind == kind || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return true
+		}
+		c.fail(n, p, "found %s, allowed: %s", describe(n), describeKind(kind))
+		return false
+	}
+	field := func(m *yaml.Node, name string) *yaml.Node {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == name {
+				return m.Content[i+1]
+			}
+		}
+		return nil
+	}
+	at := func(name ...string) []string { return append(p[:len(p):len(p)], name...) }
+	if meta := field(m, "metadata"); want(meta, yaml.MappingNode, at("metadata")) && meta != nil {
+		for _, name := range []string{"labels", "annotations"} {
+			want(field(meta, name), yaml.MappingNode, at("metadata", name))
+		}
+	}
+	if kind := field(m, "kind"); kind == nil || kind.Value != "List" || depth > 0 {
+		return
+	}
+	if items := field(m, "items"); want(items, yaml.SequenceNode, at("items")) && items != nil {
+		for i, it := range items.Content {
+			if want(it, yaml.MappingNode, at("items", strconv.Itoa(i))) && it.Kind == yaml.MappingNode {
+				c.object(it, at("items", strconv.Itoa(i)), depth+1)
+			}
+		}
+	}
 }
 
 // expanded is the number of nodes of n with its aliases expanded, memoized

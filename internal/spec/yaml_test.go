@@ -87,6 +87,10 @@ func TestYAMLRules(t *testing.T) {
 			`stack.yaml:22:1: spec: duplicate key "spec" (first at line 5)`},
 		{"duplicate key in a Secret", minimal + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  k: a\n  k: b\n",
 			`stack.yaml:29:3: stringData.k: duplicate key "k" (first at line 28)`},
+		{"a List item that is not an object", minimal + "---\napiVersion: v1\nkind: List\nitems:\n- x\n",
+			"stack.yaml:26:3: items.0: found a string, allowed: a mapping"},
+		{"metadata that is not a mapping", minimal + "---\napiVersion: v1\nkind: Secret\nmetadata: [1]\n",
+			"stack.yaml:25:11: metadata: found a list, allowed: a mapping"},
 		// 5. Syntax errors at the line of the problem, with no internals.
 		{"mis-indented key", edit(17, "     port: 3000"),
 			"stack.yaml:17:6: invalid YAML: found a line indented differently from the keys before it, allowed: keys aligned with their siblings"},
