@@ -61,11 +61,16 @@ func Read(paths []string, stdin io.Reader) (in *Input, err error) {
 		}
 		total += len(data)
 		yf, err := spec.ParseYAML(name, data)
+		if yf != nil {
+			secrets.AddObjects(yf.Docs...)
+			for _, v := range yf.Scalars {
+				secrets.Add(v)
+			}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		secrets.AddObjects(yf.Docs...)
 		stacks, err := schema.Stacks(name, yf.Data)
 		if err != nil {
 			errs = append(errs, err)

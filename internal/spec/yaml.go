@@ -52,11 +52,15 @@ type YAMLFile struct {
 	// Docs are its non-empty documents: each a DocumentNode holding a
 	// mapping.
 	Docs []*yaml.Node
+	// Scalars are the documents that are a single value, an error: such a
+	// file often holds a raw secret.
+	Scalars []string
 }
 
 // ParseYAML parses and checks a YAML stream. Its errors are spec.Errors, one
 // line per mistake at its position, quoting nothing of the input but the
-// keys and the numbers of an AuthStack.
+// keys and the numbers of an AuthStack. With errors, the stream is returned
+// too when it could be parsed, so that its secrets can be masked.
 func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -87,6 +91,9 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 		case top.Kind != yaml.MappingNode:
 			errs = append(errs, &FieldError{Pos: pos(filename, top),
 				Msg: fmt.Sprintf("found %s as a YAML document, allowed: a mapping (a Kubernetes object or an %s)", describe(top), Kind)})
+			if top.Kind == yaml.ScalarNode {
+				f.Scalars = append(f.Scalars, top.Value)
+			}
 			continue
 		}
 		c := &checker{file: filename, authStack: isAuthStack(top)}
@@ -105,7 +112,7 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 	}
 	if len(errs) > 0 {
 		errs.sort()
-		return nil, errs
+		return f, errs
 	}
 	return f, nil
 }
