@@ -78,7 +78,7 @@ func TestReadBadInput(t *testing.T) {
 		{"raw secret file, its value in a field", []string{"stack.yaml", stack(secret, "x"), "secret.txt", secret + "\n"},
 			[]string{"stack.yaml", "secret.txt"}, []string{`^stack.yaml:9:13: spec.auth.secret.name: .*\[redacted\]`, `^secret.txt:1:1: found a string as a YAML document`}},
 		{".nan in a stack of -f DIR", []string{"d/a.yaml", goodStack, "d/b.yaml", strings.Replace(stack("x", "y"), "port: 3000", "port: .nan", 1)},
-			[]string{"d"}, []string{`^d/b.yaml:15:13: spec.components.web.port: found .nan, which is not a number; `}},
+			[]string{"d"}, []string{`^d/b.yaml:15:13: spec.components.web.port: .*\.nan`}},
 		{"inputs over 16 MiB together", []string{"stack.yaml", goodStack, "1.yaml", big, "2.yaml", big, "3.yaml", big, "4.yaml", big, "5.yaml", big, "6.yaml", big},
 			[]string{"stack.yaml", "1.yaml", "2.yaml", "3.yaml", "4.yaml", "5.yaml", "6.yaml"}, []string{`^6.yaml: found more than 16 MiB of input with the files before it, allowed: at most 16 MiB in all$`}},
 		{"file over 4 MiB", []string{"stack.yaml", goodStack + big + big},

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -55,6 +56,8 @@ type YAMLFile struct {
 	// Scalars are the documents that are a single value, an error: such a
 	// file often holds a raw secret.
 	Scalars []string
+	// quote are the numbers of AuthStacks to hand to CUE as strings.
+	quote []*yaml.Node
 }
 
 // ParseYAML parses and checks a YAML stream. Its errors are spec.Errors, one
@@ -96,12 +99,13 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 			}
 			continue
 		}
-		c := &checker{file: filename, authStack: isAuthStack(top)}
+		c := &docChecker{file: filename, authStack: isAuthStack(top)}
 		c.walk(top, nil)
 		if !c.authStack {
 			c.object(top, nil, 0)
 		}
 		errs = append(errs, c.errs...)
+		f.quote = append(f.quote, c.quote...)
 		if c.authStack {
 			if added := expanded(top, map[*yaml.Node]int{}) - c.nodes; added > MaxAliasNodes {
 				errs = append(errs, &FieldError{Pos: pos(filename, top),
@@ -220,18 +224,20 @@ func describe(n *yaml.Node) string {
 	return "a string"
 }
 
-// checker walks one document.
-type checker struct {
+// docChecker walks one document.
+type docChecker struct {
 	file      string
 	authStack bool
 	errs      Errors
 	nodes     int // nodes walked, aliases not expanded
+	// quote are plain numbers CUE's decoder cannot hold.
+	quote []*yaml.Node
 }
 
 // object checks the parts of a Kubernetes object that kyaml reads as
 // mappings (its metadata) and the items of a List, which kyaml reads as
 // objects.
-func (c *checker) object(m *yaml.Node, p []string, depth int) {
+func (c *docChecker) object(m *yaml.Node, p []string, depth int) {
 	want := func(n *yaml.Node, kind yaml.Kind, p []string) bool {
 		if n == nil || n.Kind == kind || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return true
@@ -283,12 +289,12 @@ func expanded(n *yaml.Node, memo map[*yaml.Node]int) int {
 	return c
 }
 
-func (c *checker) fail(n *yaml.Node, p []string, format string, args ...any) {
+func (c *docChecker) fail(n *yaml.Node, p []string, format string, args ...any) {
 	c.errs = append(c.errs, &FieldError{Pos: pos(c.file, n), Path: pathString(p), Msg: fmt.Sprintf(format, args...)})
 }
 
 var (
-	// An integer literal that YAML resolved as a float: too large for 64 bits.
+	// An integer literal that YAML resolved as a float: beyond 64 bits.
 	bigInt = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
 	nonNum = regexp.MustCompile(`(?i)^[-+]?\.(nan|inf)$`)
 )
@@ -296,7 +302,7 @@ var (
 // walk checks duplicate keys everywhere and, in an AuthStack, what CUE
 // cannot hold and the limits. Aliases are not followed: their anchors are
 // checked where they stand.
-func (c *checker) walk(n *yaml.Node, p []string) {
+func (c *docChecker) walk(n *yaml.Node, p []string) {
 	c.nodes++
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -331,10 +337,14 @@ func (c *checker) walk(n *yaml.Node, p []string) {
 		switch {
 		case len(n.Value) > MaxValueBytes:
 			c.fail(n, p, "found a value of %d bytes, allowed: at most %d (%s)", len(n.Value), MaxValueBytes, size(MaxValueBytes))
-		case n.Tag == "!!float" && nonNum.MatchString(n.Value):
-			c.fail(n, p, "found %s, which is not a number; %s", n.Value, allowed(p, "allowed: a finite number"))
-		case n.Tag == "!!float" && bigInt.MatchString(n.Value) || n.Tag == "!!int" && !fitsInt64(n.Value):
-			c.fail(n, p, "found %s, a number too large for 64 bits; %s", clip(n.Value), allowed(p, "allowed: a 64-bit integer"))
+		case n.Tag == "!!float" && (nonNum.MatchString(n.Value) || bigInt.MatchString(n.Value)):
+			// CUE's decoder cannot hold these numbers: the validator gets
+			// them as strings, to say what the field allows instead.
+			if n.Style != 0 {
+				c.fail(n, p, "found %s, not a finite 64-bit number, allowed: a number CUE can hold", clip(n.Value))
+			} else {
+				c.quote = append(c.quote, n)
+			}
 		}
 	}
 }
@@ -350,19 +360,6 @@ func pathString(p []string) string {
 		}
 	}
 	return strings.Join(q, ".")
-}
-
-func fitsInt64(s string) bool {
-	_, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
-	return err == nil || !errors.Is(err, strconv.ErrRange)
-}
-
-// allowed is what the schema's hint for the field says, or fallback.
-func allowed(p []string, fallback string) string {
-	if h := hintFor(p); h != "" {
-		return h
-	}
-	return fallback
 }
 
 func clip(s string) string {
@@ -485,7 +482,7 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 			f, err = nil, fileError(filename, "cannot be parsed as YAML (an internal error of authstack: please report it with this file)")
 		}
 	}()
-	data, ok := authStacksOnly(yf.Data, yf.Docs)
+	data, ok := authStacksOnly(quoteScalars(yf.Data, yf.quote), yf.Docs)
 	if !ok {
 		return &ast.File{Filename: filename}, nil
 	}
@@ -547,32 +544,58 @@ func authStacksOnly(data []byte, docs []*yaml.Node) (_ []byte, ok bool) {
 	return b.Bytes(), true
 }
 
+// quoteScalars returns data with the plain scalars at the nodes quoted. A
+// column is a count of characters; the text there must be the scalar's.
+func quoteScalars(data []byte, nodes []*yaml.Node) []byte {
+	if len(nodes) == 0 {
+		return data
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	for _, n := range nodes {
+		if n.Line < 1 || n.Line > len(lines) {
+			continue
+		}
+		l := lines[n.Line-1]
+		off := 0
+		for i := 1; i < n.Column && off < len(l); i++ {
+			_, size := utf8.DecodeRune(l[off:])
+			off += size
+		}
+		if !bytes.HasPrefix(l[off:], []byte(n.Value)) {
+			continue
+		}
+		q := append(append(append([]byte{}, l[:off]...), strconv.Quote(n.Value)...), l[off+len(n.Value):]...)
+		lines[n.Line-1] = q
+	}
+	return bytes.Join(lines, nil)
+}
+
 // isMarker reports whether a line is a document marker.
 func isMarker(line []byte, marker string) bool {
 	return bytes.HasPrefix(line, []byte(marker)) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\n')
 }
 
-// field is what the schema says of the field at p.
-type field struct {
+// slot is what the schema says of the field at p.
+type slot struct {
 	v        cue.Value
 	required bool
 }
 
 // schemaField looks up p in the schema: fields, optional and required ones,
 // and pattern constraints (the value for any name of a map).
-func (s *Schema) schemaField(p []string) (field, bool) {
+func (s *Schema) schemaField(p []string) (slot, bool) {
 	v := s.def
-	var f field
+	var f slot
 	for _, name := range p {
 		if v.IncompleteKind() == cue.ListKind {
 			next := v.LookupPath(cue.MakePath(cue.AnyIndex))
 			if !next.Exists() {
-				return field{}, false
+				return slot{}, false
 			}
-			v, f = next, field{v: next}
+			v, f = next, slot{v: next}
 			continue
 		}
-		f = field{v: v.LookupPath(cue.MakePath(cue.Str(name)))}
+		f = slot{v: v.LookupPath(cue.MakePath(cue.Str(name)))}
 		if !f.v.Exists() {
 			f.v = v.LookupPath(cue.MakePath(cue.Str(name).Optional()))
 		}
@@ -588,16 +611,16 @@ func (s *Schema) schemaField(p []string) (field, bool) {
 			}
 		}
 		if !f.v.Exists() {
-			return field{}, false
+			return slot{}, false
 		}
 		v = f.v
 	}
 	return f, true
 }
 
-// shape is what the schema's field f at p holds: 0 when unknown.
-func (s *Schema) shape(p []string, f field) yaml.Kind {
-	want := shape(f.v)
+// slotShape is what the schema's field f at p holds: 0 when unknown.
+func (s *Schema) slotShape(p []string, f slot) yaml.Kind {
+	want := yamlShape(f.v)
 	if f.v.IncompleteKind() == cue.BottomKind && want == yaml.ScalarNode {
 		// A map with a size constraint, evaluated empty, is an error on
 		// its own; whether it takes names says it is a map.
@@ -609,10 +632,10 @@ func (s *Schema) shape(p []string, f field) yaml.Kind {
 	return want
 }
 
-// shape is what a schema value holds: a mapping, a list or a scalar. A map
+// yamlShape is what a schema value holds: a mapping, a list or a scalar. A map
 // with a size constraint evaluates to an error on its own; its pattern
 // still says it is a mapping.
-func shape(v cue.Value) yaml.Kind {
+func yamlShape(v cue.Value) yaml.Kind {
 	if !v.Exists() {
 		return 0
 	}
@@ -644,14 +667,14 @@ func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
 		if !ok {
 			return // an unknown field: the schema's to report
 		}
-		want, got := s.shape(vp, f), v
+		want, got := s.slotShape(vp, f), v
 		if got.Kind == yaml.AliasNode && got.Alias != nil {
 			got = got.Alias
 		}
 		switch {
 		case got.Kind == yaml.ScalarNode && got.Tag == "!!null":
 			if f.required && want != yaml.ScalarNode {
-				errs = append(errs, &FieldError{Pos: pos(filename, k), Path: pathString(vp),
+				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: pathString(vp),
 					Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(want))})
 			}
 			return
@@ -664,7 +687,7 @@ func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
 		case want != 0 && (got.Kind == yaml.MappingNode || got.Kind == yaml.SequenceNode):
 			if f.v.IncompleteKind()&(cue.StructKind|cue.ListKind) == 0 {
 				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: pathString(vp),
-					Msg: fmt.Sprintf("found %s, %s", describe(got), allowed(vp, "allowed: a single value"))})
+					Msg: fmt.Sprintf("found %s, allowed: a single value", describe(got))})
 				return
 			}
 		}
@@ -747,7 +770,7 @@ func (s *Schema) misplacedMerge(filename string, key, value *yaml.Node, p []stri
 				v = v.Alias
 			}
 			f, ok := s.schemaField(append(p[:len(p):len(p)], k.Value))
-			if want := shape(f.v); !ok || (want != v.Kind && !(want == yaml.ScalarNode && v.Kind == yaml.ScalarNode)) {
+			if want := yamlShape(f.v); !ok || (want != v.Kind && !(want == yaml.ScalarNode && v.Kind == yaml.ScalarNode)) {
 				wrong = append(wrong, pathString([]string{k.Value}))
 			}
 		}
@@ -814,7 +837,7 @@ func (s *Schema) emptyNullsIn(decls []ast.Decl, p []string, top bool) {
 			if !ok || f.required {
 				continue
 			}
-			switch s.shape(fp, f) {
+			switch s.slotShape(fp, f) {
 			case yaml.MappingNode:
 				fd.Value = &ast.StructLit{Lbrace: v.ValuePos, Rbrace: v.ValuePos}
 			case yaml.SequenceNode:
