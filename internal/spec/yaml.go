@@ -341,7 +341,7 @@ func (c *docChecker) walk(n *yaml.Node, p []string) {
 			// CUE's decoder cannot hold these numbers: the validator gets
 			// them as strings, to say what the field allows instead.
 			if n.Style != 0 {
-				c.fail(n, p, "found %s, not a finite 64-bit number, allowed: a number CUE can hold", clip(n.Value))
+				c.fail(n, p, "found %s, allowed: a finite number of at most 64 bits", clip(n.Value))
 			} else {
 				c.quote = append(c.quote, n)
 			}
