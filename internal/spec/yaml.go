@@ -316,6 +316,12 @@ func (c *docChecker) walk(n *yaml.Node, p []string) {
 				continue
 			}
 			kp := append(p[:len(p):len(p)], k.Value)
+			if c.authStack && strings.ContainsFunc(k.Value, func(r rune) bool { return !unicode.IsPrint(r) && r != ' ' }) {
+				// No field of an AuthStack has one, and a message would
+				// break across lines.
+				c.fail(k, p, "found the key %q with a control character, allowed: field names", k.Value)
+				continue
+			}
 			if prev, dup := first[k.Value]; dup {
 				c.fail(k, kp, "duplicate key %q (first at line %d)", k.Value, prev.Line)
 			} else {

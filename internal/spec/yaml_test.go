@@ -92,6 +92,8 @@ func TestYAMLRules(t *testing.T) {
 			"stack.yaml:26:3: items.0: found a string, allowed: a mapping"},
 		{"metadata that is not a mapping", minimal + "---\napiVersion: v1\nkind: Secret\nmetadata: [1]\n",
 			"stack.yaml:25:11: metadata: found a list, allowed: a mapping"},
+		{"a key with a line break", edit(17, `      "port\n": 3000`),
+			`stack.yaml:17:7: spec.components.web: found the key "port\n" with a control character, allowed: field names`},
 		// 5. Syntax errors at the line of the problem, with no internals.
 		{"mis-indented key", edit(17, "     port: 3000"),
 			"stack.yaml:17:6: invalid YAML: found a line indented differently from the keys before it, allowed: keys aligned with their siblings"},
