@@ -475,7 +475,7 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 	var errs Errors
 	for _, doc := range yf.Docs {
 		if top := doc.Content[0]; isAuthStack(top) {
-			errs = append(errs, s.checkShapes(filename, top, nil)...)
+			errs = append(errs, s.checkShapes(filename, top, nil, s.def)...)
 			errs = append(errs, s.checkMerges(filename, top, nil)...)
 		}
 	}
@@ -593,30 +593,8 @@ func (s *Schema) schemaField(p []string) (slot, bool) {
 	v := s.def
 	var f slot
 	for _, name := range p {
-		if v.IncompleteKind() == cue.ListKind {
-			next := v.LookupPath(cue.MakePath(cue.AnyIndex))
-			if !next.Exists() {
-				return slot{}, false
-			}
-			v, f = next, slot{v: next}
-			continue
-		}
-		f = slot{v: v.LookupPath(cue.MakePath(cue.Str(name)))}
-		if !f.v.Exists() {
-			f.v = v.LookupPath(cue.MakePath(cue.Str(name).Optional()))
-		}
-		if !f.v.Exists() {
-			f.v = v.LookupPath(cue.MakePath(cue.AnyString))
-		}
-		if it, err := v.Fields(cue.Optional(true)); err == nil && f.v.Exists() {
-			for it.Next() {
-				if it.Selector().Unquoted() == name {
-					f.required = it.Selector().ConstraintType() == cue.RequiredConstraint
-					break
-				}
-			}
-		}
-		if !f.v.Exists() {
+		var ok bool
+		if f, ok = childSlot(v, name, requiredOf(v)); !ok {
 			return slot{}, false
 		}
 		v = f.v
@@ -624,14 +602,51 @@ func (s *Schema) schemaField(p []string) (slot, bool) {
 	return f, true
 }
 
-// slotShape is what the schema's field f at p holds: 0 when unknown.
-func (s *Schema) slotShape(p []string, f slot) yaml.Kind {
+// childSlot is the schema of the field name of the schema value v; required
+// holds v's required fields.
+func childSlot(v cue.Value, name string, required map[string]bool) (slot, bool) {
+	var next cue.Value
+	if v.IncompleteKind() == cue.ListKind {
+		next = v.LookupPath(cue.MakePath(cue.AnyIndex))
+	} else {
+		for _, sel := range []cue.Selector{cue.Str(name), cue.Str(name).Optional(), cue.AnyString} {
+			if next = v.LookupPath(cue.MakePath(sel)); next.Exists() {
+				break
+			}
+		}
+	}
+	if !next.Exists() {
+		return slot{}, false
+	}
+	return slot{v: next, required: required[name]}, true
+}
+
+// requiredOf returns the names of the required fields of the schema value v.
+func requiredOf(v cue.Value) map[string]bool {
+	it, err := v.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	var req map[string]bool
+	for it.Next() {
+		if it.Selector().ConstraintType() == cue.RequiredConstraint {
+			if req == nil {
+				req = map[string]bool{}
+			}
+			req[it.Selector().Unquoted()] = true
+		}
+	}
+	return req
+}
+
+// slotShape is what the schema's field f holds: 0 when unknown.
+func slotShape(f slot) yaml.Kind {
 	want := yamlShape(f.v)
 	if f.v.IncompleteKind() == cue.BottomKind && want == yaml.ScalarNode {
 		// A map with a size constraint, evaluated empty, is an error on
 		// its own; whether it takes names says it is a map.
 		want = 0
-		if _, ok := s.schemaField(append(p[:len(p):len(p)], "a")); ok {
+		if _, ok := childSlot(f.v, "a", nil); ok {
 			want = yaml.MappingNode
 		}
 	}
@@ -666,20 +681,20 @@ func yamlShape(v cue.Value) yaml.Kind {
 // where a mapping or list is required, a scalar or list where a mapping
 // belongs, and so on. A null where one is optional means an empty one (see
 // emptyNulls). Scalars are the schema's to judge.
-func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
+func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string, sv cue.Value) Errors {
 	var errs Errors
 	check := func(k, v *yaml.Node, vp []string) {
-		f, ok := s.schemaField(vp)
+		f, ok := childSlot(sv, vp[len(vp)-1], nil)
 		if !ok {
 			return // an unknown field: the schema's to report
 		}
-		want, got := s.slotShape(vp, f), v
+		want, got := slotShape(f), v
 		if got.Kind == yaml.AliasNode && got.Alias != nil {
 			got = got.Alias
 		}
 		switch {
 		case got.Kind == yaml.ScalarNode && got.Tag == "!!null":
-			if f.required && want != yaml.ScalarNode {
+			if want != yaml.ScalarNode && requiredOf(sv)[vp[len(vp)-1]] {
 				errs = append(errs, &FieldError{Pos: pos(filename, v), Path: pathString(vp),
 					Msg: fmt.Sprintf("found null, allowed: %s (the field is required)", describeKind(want))})
 			}
@@ -697,7 +712,7 @@ func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string) Errors {
 				return
 			}
 		}
-		errs = append(errs, s.checkShapes(filename, v, vp)...)
+		errs = append(errs, s.checkShapes(filename, v, vp, f.v)...)
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -843,7 +858,7 @@ func (s *Schema) emptyNullsIn(decls []ast.Decl, p []string, top bool) {
 			if !ok || f.required {
 				continue
 			}
-			switch s.slotShape(fp, f) {
+			switch slotShape(f) {
 			case yaml.MappingNode:
 				fd.Value = &ast.StructLit{Lbrace: v.ValuePos, Rbrace: v.ValuePos}
 			case yaml.SequenceNode:
