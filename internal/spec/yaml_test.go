@@ -44,9 +44,10 @@ func editN(n, count int, lines ...string) string {
 	return strings.Join(out, "\n")
 }
 
-// internals are words of the decoders' own messages that must never reach
-// the user.
-var internals = regexp.MustCompile(`(^|[^.])yaml: |node kind|MapVariant|conflicting values|mismatched types|_\|_|#[A-Z]|panic|goroutine`)
+// internals are words of the decoders' own messages, and the schema's
+// definitions, that must never reach the user.
+var internals = regexp.MustCompile(`(^|[^.])yaml: |node kind|MapVariant|conflicting values|mismatched types|_\|_|panic|goroutine|` +
+	`#(AuthStack|Spec|Component|Minikube|EKS|GKE|AKS|Label|Subdomain|SecretKey|SecretKeyRef|SQLIdentifier|Path|Quantity|Host)\b`)
 
 // lineFormat is one mistake: file:line:col: [field.path: ]message.
 var lineFormat = regexp.MustCompile(`^stack\.yaml:[0-9]+:[0-9]+: [^\n]+$`)
