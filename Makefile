@@ -17,7 +17,7 @@ KUSTOMIZE_VERSION := v5.8.2
 TARGETS := minikube eks gke aks
 REF := examples/shop
 
-.PHONY: all build run test test-go test-e2e bench tools clean
+.PHONY: all build run test test-go test-fuzz test-e2e bench tools clean
 all: build
 
 build:
@@ -41,7 +41,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-jwks test-better-auth test-rotation test-conformance test-release
+test: build tools test-go test-fuzz test-e2e test-jwks test-better-auth test-rotation test-conformance test-release
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks, which installs the servers.
@@ -49,6 +49,17 @@ test: build tools test-go test-e2e test-jwks test-better-auth test-rotation test
 test-go: $(KUSTOMIZE)
 	go vet ./...
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
+
+# Each fuzz target for FUZZTIME (Go native fuzzing, seeds in
+# internal/*/testdata/fuzz); test-go already runs the seeds. A failing input
+# is written next to the seeds: commit it with the fix.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./internal/spec:FuzzStacks ./internal/input:FuzzRead ./internal/krm:FuzzProcessor
+test-fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t#*:} for $(FUZZTIME)"; \
+	  go test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) -parallel 2 "$${t%%:*}"; \
+	done
 
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools

@@ -11,12 +11,12 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/internal/krm"
 	buildinfo "github.com/authstack/authstack/internal/version"
+	"github.com/authstack/authstack/internal/redact"
 )
 
 // version and commit are set at build time with
@@ -33,7 +33,17 @@ type usageError struct{ error }
 func main() {
 	tuneGC()
 	buildinfo.Set(version, commit)
+	// Everything printed to stderr is masked with the input's secrets, and a
+	// crash is one line: the last lines of defence.
+	stderr := redact.Writer(os.Stderr, redact.Process)
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintln(stderr, "error: authstack failed on this input (an internal error: please report it with the input)")
+			os.Exit(1)
+		}
+	}()
 	root := newRootCommand()
+	root.SetErr(stderr)
 	cmd, err := root.ExecuteC()
 	var ue usageError
 	switch {
@@ -43,10 +53,10 @@ func main() {
 			cmd = root
 		}
 		// The help of the command that was misused, e.g. authstack build.
-		fmt.Fprintf(os.Stderr, "error: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		fmt.Fprintf(stderr, "error: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 		os.Exit(2)
 	default:
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(stderr, err)
 		os.Exit(1)
 	}
 }
@@ -92,9 +102,9 @@ manifests, with every other input object passed through.`,
 			if target == "" {
 				target = os.Getenv(targetEnv)
 			}
-			// fn.Run, unlike fn.Execute, accepts a ResourceList without a
-			// functionConfig, as kpt sends to a function declared without one.
-			out, err := fn.Run(krm.Processor(target, os.Stderr), in)
+			// krm.Run, like fn.Run and unlike fn.Execute, accepts a ResourceList
+			// without a functionConfig, as kpt sends to a function declared without one.
+			out, err := krm.Run(target, os.Stderr, in)
 			if _, werr := os.Stdout.Write(out); werr != nil {
 				return werr
 			}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/authstack/authstack/internal/redact"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -23,11 +24,25 @@ import (
 type Input struct {
 	Stacks  []*spec.Stack
 	Objects []*yaml.RNode
+	// Secrets are the values of the Secrets among the inputs, to be masked
+	// in every message.
+	Secrets *redact.Set
 }
 
 // Read reads files, directories (their *.yaml, *.yml and *.json files, not
-// recursively) and "-" for standard input.
-func Read(paths []string, stdin io.Reader) (*Input, error) {
+// recursively) and "-" for standard input. Its errors never show a value of
+// a Secret among the inputs; the values are also added to redact.Process.
+func Read(paths []string, stdin io.Reader) (in *Input, err error) {
+	secrets := &redact.Set{}
+	defer func() {
+		if r := recover(); r != nil {
+			in, err = nil, errors.New("the input cannot be read (an internal error of authstack: please report it with the input)")
+		}
+		if err != nil {
+			err = mask(err, secrets)
+		}
+		redact.Process.Merge(secrets)
+	}()
 	schema, err := spec.Load()
 	if err != nil {
 		return nil, err
@@ -36,22 +51,35 @@ func Read(paths []string, stdin io.Reader) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Input{}
+	in = &Input{Secrets: secrets}
 	var errs []error
+	total := 0
 	for _, name := range files {
-		data, err := readFile(name, stdin)
+		data, err := readFile(name, stdin, spec.MaxTotalBytes-total)
 		if err != nil {
 			return nil, err
 		}
-		stacks, err := schema.Stacks(name, data)
+		total += len(data)
+		yf, err := spec.ParseYAML(name, data)
+		if yf != nil {
+			secrets.AddObjects(yf.Docs...)
+			for _, v := range yf.Scalars {
+				secrets.Add(v)
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stacks, err := schema.Stacks(name, yf.Data)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		in.Stacks = append(in.Stacks, stacks...)
-		objects, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
+		objects, err := (&kio.ByteReader{Reader: bytes.NewReader(yf.Data), OmitReaderAnnotations: true}).Read()
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, fmt.Errorf("%s: cannot be read as Kubernetes objects", name))
 			continue
 		}
 		for _, o := range objects {
@@ -59,7 +87,7 @@ func Read(paths []string, stdin io.Reader) (*Input, error) {
 				continue
 			}
 			if err := o.PipeE(yaml.SetAnnotation("internal.config.kubernetes.io/path", name)); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: cannot be read as Kubernetes objects", name)
 			}
 			in.Objects = append(in.Objects, o)
 		}
@@ -119,9 +147,43 @@ func expand(paths []string) ([]string, error) {
 	return files, nil
 }
 
-func readFile(name string, stdin io.Reader) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(stdin)
+// readFile reads a file of at most spec.MaxFileBytes and left bytes,
+// without reading more than one byte past the limit.
+func readFile(name string, stdin io.Reader, left int) ([]byte, error) {
+	r := stdin
+	display := "standard input"
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r, display = f, name
 	}
-	return os.ReadFile(name)
+	limit := min(spec.MaxFileBytes, left)
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	if len(data) > limit {
+		if limit < spec.MaxFileBytes {
+			return nil, fmt.Errorf("%s: found more than %d MiB of input with the files before it, allowed: at most %[2]d MiB in all", display, spec.MaxTotalBytes>>20)
+		}
+		return nil, fmt.Errorf("%s: found more than %d MiB, allowed: at most %[2]d MiB per file", display, spec.MaxFileBytes>>20)
+	}
+	return data, nil
+}
+
+// mask returns err with the secrets masked, keeping spec.Errors as such.
+func mask(err error, secrets *redact.Set) error {
+	if fes, ok := err.(spec.Errors); ok {
+		out := make(spec.Errors, len(fes))
+		for i, fe := range fes {
+			c := *fe
+			c.Path, c.Msg = secrets.String(c.Path), secrets.String(c.Msg)
+			out[i] = &c
+		}
+		return out
+	}
+	return errors.New(secrets.String(err.Error()))
 }

@@ -28,7 +28,8 @@ import (
 // function's stderr but not its results.
 func Processor(target string, log io.Writer) fn.ResourceListProcessorFunc {
 	return func(rl *fn.ResourceList) (bool, error) {
-		ok := process(rl, target)
+		ok := safeProcess(rl, target)
+		maskResults(rl)
 		for _, r := range rl.Results {
 			if r.Severity == fn.Error || r.Severity == fn.Warning {
 				fmt.Fprintln(log, r.String())

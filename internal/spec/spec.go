@@ -17,7 +17,6 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
-	"cuelang.org/go/encoding/yaml"
 
 	"github.com/authstack/authstack/bases"
 	"github.com/authstack/authstack/overlays"
@@ -182,7 +181,7 @@ func build(ctx *cue.Context, files []*ast.File) (cue.Value, error) {
 // Stacks validates every AuthStack document of one YAML stream; documents of
 // other kinds are skipped. filename names the stream in positions.
 func (s *Schema) Stacks(filename string, data []byte) ([]*Stack, error) {
-	f, err := yaml.Extract(filename, data)
+	f, err := s.extract(filename, data)
 	if err != nil {
 		return nil, err
 	}
