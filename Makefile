@@ -39,7 +39,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-jwks test-better-auth test-conformance
+test: build tools test-go test-e2e test-jwks test-better-auth test-conformance test-runtime
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks with a server to talk to.
