@@ -41,7 +41,7 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-fuzz test-e2e test-jwks test-better-auth test-rotation test-conformance test-release
+test: build tools test-go test-fuzz test-e2e test-jwks test-better-auth test-rotation test-conformance test-release test-runtime
 	@echo "make test: all stages passed"
 
 # Unit tests; the database tests run in test-jwks, which installs the servers.

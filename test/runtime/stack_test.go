@@ -80,8 +80,9 @@ func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 		return
 	}
 	t.Run("RotateSingleSecret", func(t *testing.T) {
+		f := rotate(t, env, client, singleSecret)
 		summary.Lock()
-		summary.single = rotate(t, env, client, singleSecret)
+		summary.single = f
 		summary.Unlock()
 	})
 }
@@ -209,8 +210,9 @@ func (e *stackEnv) checkPods(t *testing.T) {
 	var list struct {
 		Items []struct {
 			Metadata struct {
-				Name            string
-				OwnerReferences []struct{ Kind string }
+				Name              string
+				DeletionTimestamp *string
+				OwnerReferences   []struct{ Kind string }
 			}
 			Spec struct {
 				Containers []struct {
@@ -231,8 +233,8 @@ func (e *stackEnv) checkPods(t *testing.T) {
 		if len(p.Metadata.OwnerReferences) > 0 && p.Metadata.OwnerReferences[0].Kind == "Job" {
 			continue
 		}
-		if p.Status.Phase == "Succeeded" || p.Status.Phase == "Failed" {
-			continue
+		if p.Status.Phase == "Succeeded" || p.Status.Phase == "Failed" || p.Metadata.DeletionTimestamp != nil {
+			continue // done, or an old pod on its way out
 		}
 		pods++
 		ok := false

@@ -26,6 +26,15 @@ ip link set asrn-h up
 ip -n authstack-rn link set lo up
 ip -n authstack-rn addr add 10.250.0.2/30 dev asrn-n
 ip -n authstack-rn link set asrn-n up
+# Sockets made inside the netns (the tests' HTTP client) need a route to
+# Service IPs for kube-proxy's OUTPUT DNAT to apply. Its device is the pods'
+# bridge, made here with the gateway address the CNI bridge plugin expects
+# (it adopts an existing bridge): a packet no rule rewrites dies there
+# instead of leaving through the host.
+ip -n authstack-rn link add asrn0 type bridge
+ip -n authstack-rn addr add 10.250.1.1/24 dev asrn0
+ip -n authstack-rn link set asrn0 up
+ip -n authstack-rn route add 10.250.128.0/20 dev asrn0
 
 # A private mount namespace (slave: host mounts still propagate in, nothing
 # propagates out) and a new session, so the daemons outlive this script.
