@@ -39,13 +39,13 @@ run: build
 	done
 	@echo "tree in out/ (kustomize build out/overlays/<target>), manifests in out/render/"
 
-test: build tools test-go test-e2e test-jwks test-better-auth test-conformance test-runtime
+test: build tools test-go test-e2e test-jwks test-better-auth test-rotation test-conformance test-runtime
 	@echo "make test: all stages passed"
 
-# Unit tests; the database tests run in test-jwks with a server to talk to.
+# Unit tests; the database tests run in test-jwks, which installs the servers.
 test-go:
 	go vet ./...
-	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /test/)
+	go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
 
 # The binary next to the real kustomize and kpt.
 test-e2e: build tools
@@ -62,4 +62,5 @@ clean:
 
 include hack/jwks.mk
 include hack/conformance.mk
+include hack/rotation.mk
 include hack/runtime.mk

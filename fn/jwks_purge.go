@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,20 +22,32 @@ func newJWKSPurgeCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "jwks-purge",
-		Short: "Delete Better Auth signing keys that the current secret cannot decrypt",
-		Long: `Delete the rows of Better Auth's jwks table whose private key the current
-secret cannot decrypt, so that signing works again after BETTER_AUTH_SECRET or
-BETTER_AUTH_SECRETS changed. Usable keys are kept, and running it again is
-safe. A table that does not exist yet is not an error.
+		Short: "Delete (or re-encrypt) Better Auth signing keys after a secret change",
+		Long: `Repair Better Auth's jwks table after BETTER_AUTH_SECRET or BETTER_AUTH_SECRETS
+changed, in one transaction. Running it again is safe. A table that does not
+exist yet is not an error. Rows whose privateKey is NULL are skipped and listed.
+
+Strategies:
+  undecryptable  delete the keys the configured secrets cannot decrypt
+  reencrypt      re-encrypt every key a listed BETTER_AUTH_SECRETS version (or
+                 BETTER_AUTH_SECRET, for bare-hex keys) decrypts with the current
+                 version, the first entry, keeping its id and public key so that
+                 issued JWTs keep verifying; keys already current are untouched;
+                 delete only the keys nothing decrypts. Needs BETTER_AUTH_SECRETS.
+  all            delete every key
 
 Environment:
   DATABASE_URL          postgres://... or mysql://user:password@host:port/db
   BETTER_AUTH_SECRET    the secret (AUTH_SECRET is read when it is unset)
   BETTER_AUTH_SECRETS   versioned secrets "version:secret,...", current first
 
-Only key ids and counts are printed, never secrets, keys or passwords.`,
+Only key ids and counts are printed, never secrets, keys, the database user
+or its password.`,
 		Example: `  # Show what would be deleted
   authstack jwks-purge --dry-run
+
+  # After the rollout of a new version put first in BETTER_AUTH_SECRETS
+  authstack jwks-purge --strategy=reencrypt
 
   # Delete every key in a custom table on MySQL
   authstack jwks-purge --dialect=mysql --table=auth_jwks --strategy=all`,
@@ -54,7 +68,7 @@ Only key ids and counts are printed, never secrets, keys or passwords.`,
 			if opts.DatabaseURL == "" {
 				return errors.New("DATABASE_URL is not set")
 			}
-			if opts.Strategy == jwks.Undecryptable {
+			if opts.Strategy != jwks.All {
 				secret := os.Getenv("BETTER_AUTH_SECRET")
 				if secret == "" {
 					secret = os.Getenv("AUTH_SECRET")
@@ -75,9 +89,11 @@ Only key ids and counts are printed, never secrets, keys or passwords.`,
 	flags.StringVar(&opts.IDColumn, "id-column", jwks.DefaultIDColumn, "name of the table's id column")
 	flags.StringVar(&opts.PrivateKeyColumn, "private-key-column", jwks.DefaultPrivateKeyColumn, "name of the table's privateKey column")
 	flags.StringVar(&dialect, "dialect", string(jwks.Postgres), `database dialect: "postgres" or "mysql"`)
-	flags.StringVar(&strategy, "strategy", string(jwks.Undecryptable), `rows to delete: "undecryptable" or "all"`)
-	flags.BoolVar(&opts.DryRun, "dry-run", false, "only report what would be deleted")
+	flags.StringVar(&strategy, "strategy", string(jwks.Undecryptable), `what to do: "undecryptable", "reencrypt" or "all" (see above)`)
+	flags.BoolVar(&opts.DryRun, "dry-run", false, "only report what would be changed")
 	flags.DurationVar(&opts.Timeout, "timeout", jwks.DefaultTimeout, "give up after this long, waiting for the database included")
+	flags.DurationVar(&opts.ConnectTimeout, "connect-timeout", jwks.DefaultConnectTimeout, "give up on one connection attempt after this long")
+	flags.DurationVar(&opts.StatementTimeout, "statement-timeout", jwks.DefaultStatementTimeout, "give up on one SQL statement, lock waits included, after this long")
 	return cmd
 }
 
@@ -86,11 +102,16 @@ func validateFlags(opts jwks.Options) error {
 	if opts.Dialect != jwks.Postgres && opts.Dialect != jwks.MySQL {
 		return fmt.Errorf("invalid --dialect %q: want %q or %q", opts.Dialect, jwks.Postgres, jwks.MySQL)
 	}
-	if opts.Strategy != jwks.Undecryptable && opts.Strategy != jwks.All {
-		return fmt.Errorf("invalid --strategy %q: want %q or %q", opts.Strategy, jwks.Undecryptable, jwks.All)
+	if !slices.Contains(jwks.Strategies, opts.Strategy) {
+		return fmt.Errorf("invalid --strategy %q: want %q, %q or %q", opts.Strategy, jwks.Undecryptable, jwks.Reencrypt, jwks.All)
 	}
-	if opts.Timeout <= 0 {
-		return fmt.Errorf("invalid --timeout %s: want a positive duration", opts.Timeout)
+	for _, f := range []struct {
+		flag  string
+		value time.Duration
+	}{{"timeout", opts.Timeout}, {"connect-timeout", opts.ConnectTimeout}, {"statement-timeout", opts.StatementTimeout}} {
+		if f.value <= 0 {
+			return fmt.Errorf("invalid --%s %s: want a positive duration", f.flag, f.value)
+		}
 	}
 	for _, f := range []struct{ flag, name string }{
 		{"table", opts.Table}, {"id-column", opts.IDColumn}, {"private-key-column", opts.PrivateKeyColumn},

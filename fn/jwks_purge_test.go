@@ -33,7 +33,10 @@ func TestJWKSPurgeCommandErrors(t *testing.T) {
 		{"no secret", nil, map[string]string{"DATABASE_URL": closedDB}, false, "no secret: set BETTER_AUTH_SECRET or BETTER_AUTH_SECRETS"},
 		{"bad BETTER_AUTH_SECRETS", nil, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRETS": secret}, false, "BETTER_AUTH_SECRETS entry 1: want <version>:<secret>"},
 		{"dialect mismatch", []string{"--dialect=mysql"}, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRET": secret}, false, "invalid DATABASE_URL for MySQL"},
-		{"database down", []string{"--timeout=300ms"}, map[string]string{"DATABASE_URL": closedDB, "AUTH_SECRET": secret}, false, "connecting to postgres 127.0.0.1:1/auth: context deadline exceeded"},
+		{"bad connect timeout", []string{"--connect-timeout=-1s"}, nil, true, "invalid --connect-timeout -1s"},
+		{"bad statement timeout", []string{"--statement-timeout=0s"}, nil, true, "invalid --statement-timeout 0s"},
+		{"reencrypt without versions", []string{"--strategy=reencrypt"}, map[string]string{"DATABASE_URL": closedDB, "BETTER_AUTH_SECRET": secret}, false, "strategy reencrypt needs BETTER_AUTH_SECRETS"},
+		{"database down", []string{"--timeout=300ms"}, map[string]string{"DATABASE_URL": closedDB, "AUTH_SECRET": secret}, false, "connecting to postgres 127.0.0.1:1/auth: gave up after 300ms (the timeout): context deadline exceeded: last error: 127.0.0.1:1 (127.0.0.1): dial error: dial tcp 127.0.0.1:1: connect: connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,21 +9,16 @@ CACHE ?= $${AUTHSTACK_CACHE:-$$HOME/.cache/authstack}
 .PHONY: test-jwks test-better-auth better-auth-vectors
 
 # Go tests and the 100k-row purge benchmarks against PostgreSQL and MariaDB
-# (MySQL dialect): the servers in AUTHSTACK_TEST_DATABASE_URL and
-# AUTHSTACK_TEST_MYSQL_URL, else throwaway ones started and stopped here.
+# (MySQL dialect). The tests start and stop throwaway servers themselves
+# (internal/testdb), or use AUTHSTACK_TEST_DATABASE_URL and
+# AUTHSTACK_TEST_MYSQL_URL when set; this only installs the packages.
 test-jwks:
-	@set -e; stop=:; trap 'eval "$$stop"' EXIT; \
-	export AUTHSTACK_PG_DIR=$${TMPDIR:-/tmp}/authstack-postgres-jwks AUTHSTACK_MARIADB_DIR=$${TMPDIR:-/tmp}/authstack-mariadb-jwks; \
-	if [ -z "$$AUTHSTACK_TEST_DATABASE_URL" ]; then \
-	  stop="$$stop; hack/postgres.sh stop"; AUTHSTACK_TEST_DATABASE_URL=$$(hack/postgres.sh start); \
-	fi; \
-	if [ -z "$$AUTHSTACK_TEST_MYSQL_URL" ]; then \
-	  stop="$$stop; hack/mariadb.sh stop"; AUTHSTACK_TEST_MYSQL_URL=$$(hack/mariadb.sh start); \
-	fi; \
-	export AUTHSTACK_TEST_DATABASE_URL AUTHSTACK_TEST_MYSQL_URL; \
-	go test -count=1 -run . -bench Purge100k -benchtime 3x ./internal/jwks ./fn
+	hack/postgres.sh install
+	hack/mariadb.sh install
+	go test -count=1 -run . -bench Purge100k -benchtime 3x ./internal/jwks ./internal/testdb ./fn
 
-# jwks-purge against real Better Auth from npm on a fresh PostgreSQL.
+# jwks-purge (the undecryptable and reencrypt strategies) against real Better
+# Auth from npm on a fresh PostgreSQL.
 test-better-auth: build
 	AUTHSTACK_CACHE="$(CACHE)" AUTHSTACK_BIN="$(AUTHSTACK_BIN)" e2e/better-auth/run.sh e2e
 

@@ -2,6 +2,8 @@
 # Throwaway MariaDB for tests of the MySQL dialect, on loopback, with a
 # password-protected user.
 #
+#   hack/mariadb.sh install install Debian mariadb-server if missing (for the Go
+#                           tests, which start their own: internal/testdb)
 #   hack/mariadb.sh start   install Debian mariadb-server if missing, start a
 #                           server (idempotent), print its mysql:// URL on stdout
 #   hack/mariadb.sh url     print the URL of the running server
@@ -27,8 +29,10 @@ running() { [ -S "$dir/sock" ] && mariadb-admin --no-defaults --socket="$dir/soc
 
 url() { echo "mysql://$user:$(cat "$dir/password")@127.0.0.1:$(cat "$dir/port")/$db"; }
 
+install() { command -v mariadbd >/dev/null || apt_install mariadb-server; }
+
 start() {
-  command -v mariadbd >/dev/null || apt_install mariadb-server
+  install
   if running; then
     log "already running in $dir"
     url

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL for tests, on loopback, with password authentication.
 #
+#   hack/postgres.sh install install Debian postgresql if missing (for the Go
+#                            tests, which start their own: internal/testdb)
 #   hack/postgres.sh start   install Debian postgresql if missing, start a
 #                            server (idempotent), print its URL on stdout
 #   hack/postgres.sh url     print the URL of the running server
@@ -39,8 +41,10 @@ url() {
   echo "postgres://$user:$(cat "$dir/password")@127.0.0.1:$(cat "$dir/port")/$db?sslmode=disable"
 }
 
+install() { [ -n "$(bindir)" ] || apt_install postgresql; }
+
 start() {
-  [ -n "$(bindir)" ] || apt_install postgresql
+  install
   local bin port
   bin=$(bindir)
   if running; then

@@ -22,14 +22,15 @@ free_port() {
 
 new_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
 
-# dispatch runs the sourcing script's start, url or stop function.
+# dispatch runs the sourcing script's install, start, url or stop function.
 dispatch() {
   case ${1:-} in
+    install) install ;;
     start) start ;;
     url) running && url ;;
     stop) stop ;;
     *)
-      echo "usage: $0 start|url|stop" >&2
+      echo "usage: $0 install|start|url|stop" >&2
       exit 2
       ;;
   esac

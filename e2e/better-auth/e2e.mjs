@@ -1,16 +1,18 @@
 // End-to-end proof of `authstack jwks-purge` against real Better Auth (jwt
 // plugin, Kysely on PostgreSQL): a secret rotation really breaks signing,
-// the purge really repairs it, and it keeps every key that still works.
+// the purge really repairs it, and it keeps every key that still works; and
+// --strategy reencrypt writes keys that Better Auth itself decrypts and signs
+// with, under the same kid, once the old secrets are dropped.
 //
-// Env: DATABASE_URL (PostgreSQL, the script owns the schemas e2e_plain and
-// e2e_versioned), AUTHSTACK_BIN (the authstack binary). Exits non-zero on
+// Env: DATABASE_URL (PostgreSQL, the script owns the schemas e2e_plain,
+// e2e_versioned and e2e_reencrypt), AUTHSTACK_BIN (the authstack binary). Exits non-zero on
 // the first failed step.
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import pg from "pg";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { getMigrations } from "better-auth/db/migration";
-import { BASE_URL, betterAuthVersion, makeAuth, trySign } from "./lib.mjs";
+import { BASE_URL, betterAuthVersion, makeAuth, mintKey, signWithKey, trySign } from "./lib.mjs";
 
 const { DATABASE_URL, AUTHSTACK_BIN } = process.env;
 if (!DATABASE_URL || !AUTHSTACK_BIN) {
@@ -21,8 +23,10 @@ if (!DATABASE_URL || !AUTHSTACK_BIN) {
 // Fresh secrets per run; they must never show up in any output.
 const A = randomBytes(32).toString("hex");
 const B = randomBytes(32).toString("hex");
+const C = randomBytes(32).toString("hex");
+const L = randomBytes(32).toString("hex");
 const dbPassword = decodeURIComponent(new URL(DATABASE_URL).password);
-const secretValues = [A, B, dbPassword].filter(Boolean);
+const secretValues = [A, B, C, L, dbPassword].filter(Boolean);
 
 function step(ok, what, detail = "") {
   console.log(`${ok ? "ok  " : "FAIL"} ${what}${detail ? `: ${detail}` : ""}`);
@@ -63,7 +67,8 @@ function purge(schema, secretEnv, keyMaterial, ...flags) {
   step(!leaked, "purge output contains no secret, password or key material");
   for (const line of output.trimEnd().split("\n")) console.log(`       | ${line}`);
   const m = output.match(/deleted (\d+) of (\d+) keys/);
-  return { status: res.status, output, deleted: m ? Number(m[1]) : null };
+  const re = output.match(/re-encrypted (\d+) of (\d+) keys/);
+  return { status: res.status, output, deleted: m ? Number(m[1]) : null, reencrypted: re ? Number(re[1]) : null };
 }
 
 // signIn signs up a fresh user and returns its session cookie.
@@ -118,7 +123,7 @@ async function plainSecretRotation() {
       "secret B: signing fails with \"Failed to decrypt private key\"", `/token ${broken.error?.split(" ")[1]}`);
 
     r = purge(schema, { BETTER_AUTH_SECRET: B }, keysA, "--dry-run");
-    step(r.status === 0 && (await jwksRows(pool)).length === 1 && r.output.includes("dry run: deleted nothing"), "purge --dry-run with B deletes nothing");
+    step(r.status === 0 && (await jwksRows(pool)).length === 1 && r.output.includes("dry run: changed nothing"), "purge --dry-run with B deletes nothing");
 
     r = purge(schema, { BETTER_AUTH_SECRET: B }, keysA);
     step(r.status === 0 && r.deleted === 1, "purge with B deletes the key", `deleted ${r.deleted}`);
@@ -174,11 +179,101 @@ async function versionedSecretRotation() {
   }
 }
 
+// verifies checks a JWT against the instance's /jwks and returns its kid.
+async function verifies(auth, token) {
+  try {
+    const jwks = await (await auth.handler(new Request(`${BASE_URL}/api/auth/jwks`))).json();
+    await jwtVerify(token, createLocalJWKSet(jwks), { issuer: BASE_URL, audience: BASE_URL });
+    return decodeProtectedHeader(token).kid;
+  } catch (err) {
+    return null;
+  }
+}
+
+// reencryptRotation proves --strategy reencrypt against real Better Auth:
+// keys Better Auth wrote under a legacy secret L and under version 1:A are
+// re-encrypted with version 2 by authstack, and then Better Auth running
+// with 2:B alone (the old secrets dropped) signs with them under the same
+// kid, and the JWTs issued before still verify against /jwks.
+async function reencryptRotation() {
+  const schema = "e2e_reencrypt";
+  console.log(`\n== --strategy reencrypt: keys of L and 1:A -> 2:B, then L and 1:A dropped (schema ${schema})`);
+  const pool = await setupSchema(schema);
+  try {
+    const jobEnv = { BETTER_AUTH_SECRETS: `2:${B},1:${A}`, BETTER_AUTH_SECRET: L };
+    const migrator = await makeAuth({ env: jobEnv, database: pool });
+    await (await getMigrations(migrator.options)).runMigrations();
+
+    // Keys as real Better Auth wrote them under each earlier configuration,
+    // oldest first, each with a JWT it signed.
+    const minted = {};
+    for (const [name, env] of [
+      ["legacy", { BETTER_AUTH_SECRET: L }],
+      ["v1", { BETTER_AUTH_SECRETS: `1:${A}` }],
+      ["retired", { BETTER_AUTH_SECRETS: `3:${C}` }],
+    ]) {
+      minted[name] = await mintKey(env);
+      const row = minted[name].row;
+      const cols = Object.keys(row).filter((k) => row[k] !== undefined);
+      await pool.query(`INSERT INTO "jwks" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(", ")})`,
+        cols.map((c) => row[c]));
+      await new Promise((resolve) => setTimeout(resolve, 20)); // distinct createdAt
+    }
+    step(minted.legacy.row.privateKey.startsWith('"') && !minted.legacy.row.privateKey.startsWith('"$ba$') &&
+      minted.v1.row.privateKey.startsWith('"$ba$1$') && minted.retired.row.privateKey.startsWith('"$ba$3$'),
+      "Better Auth wrote a bare-hex key (L), a $ba$1$ key (1:A) and a $ba$3$ key (3:C)");
+    const before = Object.fromEntries((await pool.query(`SELECT "id", "publicKey", "privateKey" FROM "jwks"`)).rows.map((r) => [r.id, r]));
+    const material = () => Object.values(before).map((r) => r.privateKey);
+
+    const auth2 = await makeAuth({ env: { BETTER_AUTH_SECRETS: `2:${B}` }, database: pool });
+    for (const name of ["legacy", "v1"]) {
+      const signed = await signWithKey(auth2, minted[name].row.id);
+      step(/Failed to decrypt private key/.test(signed.error ?? ""), `before the purge, secrets 2:B cannot sign with the ${name} key`);
+    }
+
+    let r = purge(schema, jobEnv, material(), "--strategy=reencrypt", "--dry-run");
+    let rows = await jwksRows(pool);
+    step(r.status === 0 && rows.every((row) => row.privateKey === before[row.id].privateKey) && rows.length === 3,
+      "purge --strategy=reencrypt --dry-run changes nothing");
+
+    r = purge(schema, jobEnv, material(), "--strategy=reencrypt");
+    const after = Object.fromEntries((await pool.query(`SELECT "id", "publicKey", "privateKey" FROM "jwks"`)).rows.map((r) => [r.id, r]));
+    step(r.status === 0 && r.reencrypted === 2 && r.deleted === 1, "purge --strategy=reencrypt with 2:B,1:A + L re-encrypts 2 keys, deletes the 3:C one",
+      `re-encrypted ${r.reencrypted}, deleted ${r.deleted}`);
+    step(Object.keys(after).sort().join() === [minted.legacy.row.id, minted.v1.row.id].sort().join() &&
+      Object.values(after).every((row) => row.privateKey.startsWith('"$ba$2$') && row.publicKey === before[row.id].publicKey),
+      "the two keys keep their id and public key and are now $ba$2$ envelopes");
+
+    for (const name of ["legacy", "v1"]) {
+      const kid = minted[name].row.id;
+      step(await verifies(auth2, minted[name].token) === kid, `secrets 2:B: the JWT signed before with the ${name} key still verifies against /jwks`, `kid ${kid}`);
+      const signed = await signWithKey(auth2, kid);
+      step(!signed.error && await verifies(auth2, signed.token) === kid,
+        `secrets 2:B: Better Auth decrypts the re-encrypted ${name} key, signs with it, /jwks verifies it (same kid)`, signed.error ?? `kid ${kid}`);
+    }
+    const jwt2 = await getJWT(auth2, await signIn(auth2));
+    rows = await jwksRows(pool);
+    step(!jwt2.error && jwt2.kid === minted.v1.row.id && rows.length === 2,
+      "secrets 2:B: /token signs with the newest re-encrypted key, no new key minted", `kid ${jwt2.kid}`);
+
+    const all = [...material(), ...Object.values(after).map((row) => row.privateKey)];
+    r = purge(schema, jobEnv, all, "--strategy=reencrypt");
+    rows = await jwksRows(pool);
+    step(r.status === 0 && r.reencrypted === 0 && r.deleted === 0 && rows.every((row) => row.privateKey === after[row.id].privateKey),
+      "purge --strategy=reencrypt again changes nothing (idempotent)");
+    r = purge(schema, { BETTER_AUTH_SECRETS: `2:${B}` }, all, "--strategy=reencrypt");
+    step(r.status === 0 && r.reencrypted === 0 && r.deleted === 0, "purge --strategy=reencrypt with 2:B alone changes nothing");
+  } finally {
+    await pool.end();
+  }
+}
+
 console.log(`better-auth ${betterAuthVersion()}, authstack ${AUTHSTACK_BIN}`);
 try {
   await plainSecretRotation();
   await versionedSecretRotation();
-  console.log("\nPASS: jwks-purge repairs Better Auth after secret rotation and keeps usable keys");
+  await reencryptRotation();
+  console.log("\nPASS: jwks-purge repairs Better Auth after secret rotation, keeps usable keys, re-encrypts them for Better Auth");
 } catch (err) {
   console.error(`\nFAIL: ${err.message}`);
   process.exit(1);

@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { betterAuth } from "better-auth";
 import { jwt } from "better-auth/plugins";
+import { signJWT } from "better-auth/plugins/jwt";
+import { memoryAdapter } from "better-auth/adapters/memory";
 
 export const BASE_URL = "http://localhost:3000";
 
@@ -49,4 +51,31 @@ export async function trySign(auth) {
 // its package.json, and the scripts run beside their node_modules.
 export function betterAuthVersion() {
   return JSON.parse(readFileSync(new URL("./node_modules/better-auth/package.json", import.meta.url))).version;
+}
+
+// mintKey has Better Auth, under the given secret environment, create a
+// signing key in an in-memory database and sign a JWT with it. It returns
+// the stored jwks row as Better Auth wrote it, and the JWT.
+export async function mintKey(env) {
+  const db = { user: [], session: [], account: [], verification: [], jwks: [] };
+  const auth = await makeAuth({ env, database: memoryAdapter(db) });
+  const { token, error } = await trySign(auth);
+  if (error || db.jwks.length !== 1) throw new Error(`minting a key failed: ${error}`);
+  return { row: { ...db.jwks[0] }, token };
+}
+
+// signWithKey has Better Auth sign a JWT with one stored key, chosen by id:
+// the jwt plugin's own signJWT (signingKeyId), which decrypts that key with
+// the instance's secrets.
+export async function signWithKey(auth, kid) {
+  try {
+    const token = await signJWT({ context: await auth.$context }, {
+      options: { jwks: {} },
+      payload: { sub: "authstack-e2e" },
+      signingKeyId: kid,
+    });
+    return { token };
+  } catch (err) {
+    return { error: String(err?.message ?? err) };
+  }
 }

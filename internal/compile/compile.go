@@ -36,7 +36,7 @@ type Result struct {
 // their overlays are compiled.
 func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
 	s := st.Spec.Auth.Secret
-	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
+	hash, src, err := secrethash.Compute(secrethash.Ref{Name: s.Name, Key: s.Key, VersionsKey: s.VersionsKey, Namespace: st.Spec.Namespace, Revision: s.Revision}, objects)
 	if err != nil {
 		return nil, err
 	}

@@ -72,8 +72,18 @@ func build(t testing.TB, st *spec.Stack, objects ...*kyaml.RNode) *compile.Resul
 // The reference stack's tree and every target's render, against golden
 // files (go test ./internal/compile -update rewrites them).
 func TestGolden(t *testing.T) {
-	st := load(t, "shop", nil)
-	res := build(t, st, secret(t, "golden-secret-value-0123456789abcdef", "x"))
+	golden(t, "shop", secret(t, "golden-secret-value-0123456789abcdef", "x"))
+	// Versioned secrets and a migration Job, with the example's own Secret.
+	data, err := os.ReadFile(filepath.Join(examples, "versioned", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "versioned", kyaml.MustParse(string(data)))
+}
+
+func golden(t *testing.T, example string, objects ...*kyaml.RNode) {
+	st := load(t, example, nil)
+	res := build(t, st, objects...)
 	got := map[string][]byte{}
 	for _, p := range res.Tree.Paths() {
 		got[filepath.Join("tree", p)] = res.Tree.File(p)
@@ -85,7 +95,7 @@ func TestGolden(t *testing.T) {
 		}
 		got[filepath.Join("render", target+".yaml")] = out
 	}
-	dir := filepath.Join(goldenDir, "shop")
+	dir := filepath.Join(goldenDir, example)
 	if *update {
 		if err := os.RemoveAll(dir); err != nil {
 			t.Fatal(err)
@@ -259,4 +269,83 @@ func TestNodeOptions(t *testing.T) {
 	if strings.Contains(api, "NODE_OPTIONS") || strings.Contains(api, "NODE_ENV") {
 		t.Errorf("python component got Node settings")
 	}
+}
+
+// Versioned secrets reach every component and the purge Job, whose strategy
+// defaults to reencrypt; the migration Job is named by image and command,
+// and the Deployments depend on it.
+func TestVersionedAndMigrate(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(examples, "versioned", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := kyaml.MustParse(string(data))
+	res := build(t, load(t, "versioned", nil), s)
+	secrets := "- name: BETTER_AUTH_SECRET\n  valueFrom:\n    secretKeyRef:\n      name: journal-auth\n      key: legacy-secret\n      optional: true\n- name: BETTER_AUTH_SECRETS\n  valueFrom:\n    secretKeyRef:\n      name: journal-auth\n      key: secrets\n"
+	var migrateJob string
+	checked := 0
+	for _, p := range res.Tree.Paths() {
+		f := string(res.Tree.File(p))
+		if !strings.HasPrefix(f, "apiVersion: apps/v1\nkind: Deployment\n") && !strings.HasPrefix(f, "apiVersion: batch/v1\nkind: Job\n") {
+			continue
+		}
+		checked++
+		if !strings.Contains(f, indent(secrets, strings.Repeat(" ", 12))) {
+			t.Errorf("%s has not both secret variables:\n%s", p, f)
+		}
+		if strings.HasPrefix(p, "bases/migrate/") {
+			migrateJob = f
+		}
+	}
+	if checked != 3 {
+		t.Errorf("checked %d workloads, want 3 (web, purge, migrate)", checked)
+	}
+	job := string(res.Tree.File("bases/jwks-purge/job.yaml"))
+	if !strings.Contains(job, "- --strategy=reencrypt\n") {
+		t.Errorf("purge Job does not reencrypt:\n%s", job)
+	}
+	name := func(r *compile.Result) string {
+		f := string(r.Tree.File("bases/migrate/job.yaml"))
+		return f[strings.Index(f, "  name: ")+8 : strings.Index(f, "\n  labels:")]
+	}
+	first := name(res)
+	if !strings.HasPrefix(first, "journal-migrate-") || len(first) != len("journal-migrate-")+10 {
+		t.Errorf("migrate Job name %q", first)
+	}
+	for _, want := range []string{"argocd.argoproj.io/sync-wave: \"-1\"", "image: ghcr.io/acme/journal-web:2.1.0", "- '@better-auth/cli'", "name: HOME\n              value: /tmp"} {
+		if !strings.Contains(migrateJob, want) {
+			t.Errorf("migrate Job has no %s:\n%s", want, migrateJob)
+		}
+	}
+	dep := string(res.Tree.File("bases/web/deployment.yaml"))
+	if !strings.Contains(dep, "config.kubernetes.io/depends-on: batch/namespaces/journal/Job/"+first+"\n") {
+		t.Errorf("Deployment does not depend on the migration:\n%s", dep)
+	}
+	// A new secret keeps the migration; a new image or command reruns it.
+	rotated := build(t, load(t, "versioned", nil), kyaml.MustParse(strings.Replace(string(data), "secrets: \"2:", "secrets: \"3:c0ffee0123456789c0ffee0123456789,2:", 1)))
+	if rotated.SecretHash == res.SecretHash || name(rotated) != first {
+		t.Errorf("rotation: hash %s -> %s, migrate Job %s -> %s", res.SecretHash, rotated.SecretHash, first, name(rotated))
+	}
+	for what, edit := range map[string][2]string{
+		"image":   {"journal-web:2.1.0", "journal-web:2.2.0"},
+		"command": {"migrate, -y]", "migrate, -y, --config, auth.ts]"},
+	} {
+		r := build(t, load(t, "versioned", func(y string) string { return strings.Replace(y, edit[0], edit[1], 1) }), s)
+		if name(r) == first {
+			t.Errorf("a new %s kept the migrate Job name %s", what, first)
+		}
+	}
+	// minikube's pull policy reaches the migration as well.
+	out, err := res.Tree.Render("overlays/minikube")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "imagePullPolicy: Never"); n != 2 {
+		t.Errorf("minikube render has %d imagePullPolicy: Never, want 2 (web, migrate)", n)
+	}
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
 }

@@ -59,18 +59,25 @@ func TestRenderSchemaCoversKinds(t *testing.T) {
 // misspelt field fails. Custom resources are checked against their CRDs.
 func TestObjectsDecodeStrictly(t *testing.T) {
 	crds := loadCRDs(t)
-	st := load(t, "shop", nil)
-	res := build(t, st, secret(t, "v", "x"))
-	var streams []struct{ name, data string }
-	for _, p := range res.Tree.Paths() {
-		streams = append(streams, struct{ name, data string }{p, string(res.Tree.File(p))})
+	// The reference stack, and versioned secrets with a migration Job.
+	versionedSecret, err := os.ReadFile(filepath.Join(examples, "versioned", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, target := range st.Targets() {
-		out, err := res.Tree.Render("overlays/" + target)
-		if err != nil {
-			t.Fatal(err)
+	var streams []struct{ name, data string }
+	for example, s := range map[string]*kyaml.RNode{"shop": secret(t, "v", "x"), "versioned": kyaml.MustParse(string(versionedSecret))} {
+		st := load(t, example, nil)
+		res := build(t, st, s)
+		for _, p := range res.Tree.Paths() {
+			streams = append(streams, struct{ name, data string }{example + ": " + p, string(res.Tree.File(p))})
 		}
-		streams = append(streams, struct{ name, data string }{"render " + target, string(out)})
+		for _, target := range st.Targets() {
+			out, err := res.Tree.Render("overlays/" + target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			streams = append(streams, struct{ name, data string }{example + ": render " + target, string(out)})
+		}
 	}
 	kinds := map[string]bool{}
 	for _, s := range streams {

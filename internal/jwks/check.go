@@ -2,6 +2,7 @@ package jwks
 
 import (
 	"crypto/cipher"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,42 +28,70 @@ const envelopePrefix = "$ba$"
 // an error wrapping ErrUndecryptable or ErrUnrecognized. Errors never contain
 // key material.
 func (s Secrets) Check(privateKey string) error {
+	_, err := s.open(privateKey)
+	return err
+}
+
+// stored is a privateKey value that Better Auth can use.
+type stored struct {
+	// plaintext is the decrypted JWK; nil for a plain JWK stored with
+	// private key encryption disabled.
+	plaintext []byte
+	// version is the envelope's secret version, or -1 for bare hex.
+	version int
+}
+
+// open decrypts a stored privateKey value as Better Auth's jwt plugin does:
+// JSON.parse, then symmetricDecrypt (plugins/jwt/sign.mjs).
+func (s Secrets) open(privateKey string) (stored, error) {
 	var data string
 	switch trimmed := strings.TrimSpace(privateKey); {
 	case strings.HasPrefix(trimmed, "{") && json.Valid([]byte(trimmed)):
-		return nil
+		return stored{version: -1}, nil
 	case strings.HasPrefix(trimmed, `"`) && json.Unmarshal([]byte(trimmed), &data) == nil:
 	default:
-		return ErrUnrecognized
+		return stored{}, ErrUnrecognized
 	}
-	aead, payload, err := s.cipherFor(data)
+	aead, version, payload, err := s.cipherFor(data)
 	if err != nil {
-		return err
+		return stored{}, err
 	}
-	return open(aead, payload)
+	plaintext, err := decrypt(aead, payload)
+	if err != nil {
+		return stored{}, err
+	}
+	return stored{plaintext: plaintext, version: version}, nil
 }
 
 // cipherFor selects the key for an encrypted payload the way Better Auth's
-// symmetricDecrypt does, and returns the hex ciphertext to decrypt.
-func (s Secrets) cipherFor(data string) (cipher.AEAD, string, error) {
+// symmetricDecrypt does, and returns the envelope's version (-1 for bare
+// hex) and the hex ciphertext to decrypt.
+func (s Secrets) cipherFor(data string) (cipher.AEAD, int, string, error) {
 	// Only versioned secrets read envelopes: with a plain secret Better Auth
 	// decrypts everything as bare hex, so an envelope fails to decode.
 	if s.versions != nil {
 		if version, payload, ok := parseEnvelope(data); ok {
 			aead, found := s.versions[version]
-			if !found {
-				return nil, "", fmt.Errorf("%w: secret version %d is not configured", ErrUndecryptable, version)
+			if !found && version < 0 {
+				return nil, 0, "", fmt.Errorf("%w: secret version out of range", ErrUndecryptable)
 			}
-			return aead, payload, nil
+			if !found {
+				return nil, 0, "", fmt.Errorf("%w: secret version %d is not configured", ErrUndecryptable, version)
+			}
+			return aead, version, payload, nil
 		}
 	}
 	if s.legacy == nil {
-		return nil, "", fmt.Errorf("%w: value has no version envelope and BETTER_AUTH_SECRET is not set", ErrUndecryptable)
+		return nil, 0, "", fmt.Errorf("%w: value has no version envelope and BETTER_AUTH_SECRET is not set", ErrUndecryptable)
 	}
-	return s.legacy, data, nil
+	return s.legacy, -1, data, nil
 }
 
-// parseEnvelope splits "$ba$<version>$<hex>".
+// parseEnvelope splits "$ba$<version>$<hex>" as Better Auth's parseEnvelope
+// (crypto/index.mjs) does, version parsed with JavaScript's parseInt: "2x"
+// is version 2, an empty or non-numeric version is no envelope. A version
+// too large for an int is returned as -2, which no configuration holds, as
+// no JavaScript Map key matches it either.
 func parseEnvelope(data string) (version int, payload string, ok bool) {
 	rest, found := strings.CutPrefix(data, envelopePrefix)
 	if !found {
@@ -72,26 +101,76 @@ func parseEnvelope(data string) (version int, payload string, ok bool) {
 	if !found {
 		return 0, "", false
 	}
-	version, err := strconv.Atoi(v)
-	if err != nil || version < 0 {
+	version, ok = parseIntJS(v)
+	if !ok {
 		return 0, "", false
 	}
 	return version, payload, true
 }
 
-// open authenticates hex nonce‖ciphertext‖tag, the output of noble's
-// managedNonce(xchacha20poly1305).
-func open(aead cipher.AEAD, payload string) error {
+// parseIntJS mimics parseInt(s, 10) followed by Better Auth's check
+// Number.isInteger(version) && version >= 0: leading white space, an
+// optional sign, then the longest run of digits. -0 is 0.
+func parseIntJS(s string) (int, bool) {
+	s = strings.TrimLeft(s, " \t\n\v\f\r\u00a0\ufeff")
+	negative := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		negative = s[0] == '-'
+		s = s[1:]
+	}
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:end])
+	switch {
+	case err != nil && !negative:
+		return -2, true
+	case err != nil || (negative && n != 0):
+		return 0, false
+	}
+	return n, true
+}
+
+// decrypt authenticates and opens hex nonce‖ciphertext‖tag, the output of
+// noble's managedNonce(xchacha20poly1305).
+func decrypt(aead cipher.AEAD, payload string) ([]byte, error) {
 	raw, err := hex.DecodeString(payload)
 	if err != nil {
-		return fmt.Errorf("%w: not hex", ErrUndecryptable)
+		return nil, fmt.Errorf("%w: not hex", ErrUndecryptable)
 	}
 	if len(raw) < aead.NonceSize()+aead.Overhead() {
-		return fmt.Errorf("%w: ciphertext too short", ErrUndecryptable)
+		return nil, fmt.Errorf("%w: ciphertext too short", ErrUndecryptable)
 	}
 	nonce, ciphertext := raw[:aead.NonceSize()], raw[aead.NonceSize():]
-	if _, err := aead.Open(nil, nonce, ciphertext, nil); err != nil {
-		return fmt.Errorf("%w: authentication failed (encrypted with another secret)", ErrUndecryptable)
+	plaintext, err := aead.Open(nil, nonce, ciphertext, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: authentication failed (encrypted with another secret)", ErrUndecryptable)
 	}
-	return nil
+	return plaintext, nil
+}
+
+// seal encrypts plaintext as Better Auth's createJwk stores a new key with
+// versioned secrets: JSON.stringify(symmetricEncrypt(...)), that is the JSON
+// string of "$ba$<current version>$" followed by lower-case hex of a random
+// 24-byte nonce, the XChaCha20-Poly1305 ciphertext and its tag
+// (crypto/index.mjs rawEncrypt and formatEnvelope, plugins/jwt/utils.mjs).
+func (s Secrets) seal(plaintext []byte) (string, error) {
+	aead, found := s.versions[s.current]
+	if !found {
+		return "", errors.New("no current secret version: set BETTER_AUTH_SECRETS")
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("nonce: %w", err)
+	}
+	sealed := aead.Seal(nonce, nonce, plaintext, nil)
+	value, err := json.Marshal(envelopePrefix + strconv.Itoa(s.current) + "$" + hex.EncodeToString(sealed))
+	if err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	return string(value), nil
 }

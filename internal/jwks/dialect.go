@@ -79,20 +79,21 @@ type database struct {
 	db *sql.DB
 	// target names host and database, never credentials.
 	target string
-	// password is removed from any message that could echo it.
-	password string
+	// creds are kept out of every message.
+	creds credentials
 	// ignored lists URL parameters that do not concern the purge.
 	ignored []string
 }
 
 // open parses rawURL for the dialect and opens a handle without connecting.
 // Errors never echo the URL.
-func (d Dialect) open(rawURL string) (*database, error) {
+// The MySQL driver's own log lines go to log.
+func (d Dialect) open(rawURL string, log *logger) (*database, error) {
 	switch d {
 	case Postgres:
 		return openPostgres(rawURL)
 	case MySQL:
-		return openMySQL(rawURL)
+		return openMySQL(rawURL, log)
 	}
 	return nil, fmt.Errorf("unknown dialect %q: want %q or %q", d, Postgres, MySQL)
 }
@@ -108,28 +109,32 @@ func openPostgres(rawURL string) (*database, error) {
 		return nil, errors.New("invalid DATABASE_URL for PostgreSQL")
 	}
 	return &database{
-		db:       stdlib.OpenDB(*cfg),
-		target:   fmt.Sprintf("postgres %s/%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database),
-		password: cfg.Password,
+		db:     stdlib.OpenDB(*cfg),
+		target: fmt.Sprintf("postgres %s/%s", net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port)), cfg.Database),
+		creds:  credentials{user: cfg.User, password: cfg.Password},
 	}, nil
 }
 
 // openMySQL converts a mysql:// URL as Better Auth users hand it to mysql2
 // (mysql://user:pass@host:port/db?ssl=...) into a go-sql-driver config.
-func openMySQL(rawURL string) (*database, error) {
+func openMySQL(rawURL string, log *logger) (*database, error) {
 	cfg, ignored, err := mysqlConfig(rawURL)
 	if err != nil {
 		return nil, err
+	}
+	if log != nil {
+		// The driver logs to stderr by default, unmasked.
+		cfg.Logger = log
 	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("invalid DATABASE_URL for MySQL: %w", err)
 	}
 	return &database{
-		db:       sql.OpenDB(connector),
-		target:   fmt.Sprintf("mysql %s/%s", cfg.Addr, cfg.DBName),
-		password: cfg.Passwd,
-		ignored:  ignored,
+		db:      sql.OpenDB(connector),
+		target:  fmt.Sprintf("mysql %s/%s", cfg.Addr, cfg.DBName),
+		creds:   credentials{user: cfg.User, password: cfg.Passwd},
+		ignored: ignored,
 	}, nil
 }
 
@@ -201,4 +206,12 @@ func sslMode(value string) (string, error) {
 		return "true", nil
 	}
 	return "", errors.New("want DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+}
+
+// placeholder returns the n-th (from 1) bind parameter.
+func (d Dialect) placeholder(n int) string {
+	if d == MySQL {
+		return "?"
+	}
+	return fmt.Sprintf("$%d", n)
 }

@@ -76,7 +76,7 @@ func TestMySQLConfigErrors(t *testing.T) {
 		"mysql://u:" + password + "@h/d?ssl-mode=sometimes",
 		"u:" + password + "@tcp(h)/d",
 	} {
-		_, err := Dialect(MySQL).open(url)
+		_, err := Dialect(MySQL).open(url, nil)
 		if err == nil {
 			t.Errorf("open(%q) = nil error", url)
 			continue
@@ -89,19 +89,19 @@ func TestMySQLConfigErrors(t *testing.T) {
 
 func TestOpenPostgres(t *testing.T) {
 	const password = "hunter2-must-not-leak"
-	d, err := Postgres.open("postgresql://app:" + password + "@db.example:6543/auth?sslmode=require")
+	d, err := Postgres.open("postgresql://app:"+password+"@db.example:6543/auth?sslmode=require", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.db.Close()
-	if d.target != "postgres db.example:6543/auth" || d.password != password {
-		t.Errorf("target %q, password set %v", d.target, d.password == password)
+	if d.target != "postgres db.example:6543/auth" || d.creds.password != password {
+		t.Errorf("target %q, password set %v", d.target, d.creds.password == password)
 	}
 	for _, url := range []string{
 		"mysql://app:" + password + "@db/auth",
 		"postgres://app:" + password + "@db:notaport/auth",
 	} {
-		_, err := Postgres.open(url)
+		_, err := Postgres.open(url, nil)
 		if err == nil || strings.Contains(err.Error(), password) {
 			t.Errorf("open(%q) error = %v, want an error without the password", url, err)
 		}
@@ -109,7 +109,7 @@ func TestOpenPostgres(t *testing.T) {
 }
 
 func TestUnknownDialect(t *testing.T) {
-	if _, err := Dialect("sqlite").open("file:x.db"); err == nil || !strings.Contains(err.Error(), `unknown dialect "sqlite"`) {
+	if _, err := Dialect("sqlite").open("file:x.db", nil); err == nil || !strings.Contains(err.Error(), `unknown dialect "sqlite"`) {
 		t.Errorf("open = %v, want unknown dialect error", err)
 	}
 }

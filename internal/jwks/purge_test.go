@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authstack/authstack/internal/testdb"
 )
 
 // testDatabase is a database the tests may create tables in.
@@ -22,39 +22,34 @@ type testDatabase struct {
 	db      *sql.DB
 }
 
-// databases returns the test databases named by AUTHSTACK_TEST_DATABASE_URL
-// (PostgreSQL) and AUTHSTACK_TEST_MYSQL_URL. Without them the test is
-// skipped, except in CI, where a skipped database test would hide a broken
-// setup, so the PostgreSQL one is required.
+// databases returns a PostgreSQL and a MySQL-dialect test database:
+// throwaway servers shared by the package's tests (see TestMain), or the
+// ones named by AUTHSTACK_TEST_DATABASE_URL and AUTHSTACK_TEST_MYSQL_URL.
+// Without the server binaries the test is skipped, or fails under CI=true.
 func databases(tb testing.TB) []testDatabase {
 	tb.Helper()
 	var dbs []testDatabase
 	for _, env := range []struct {
-		name    string
+		url     func(testing.TB) string
 		dialect Dialect
-	}{{"AUTHSTACK_TEST_DATABASE_URL", Postgres}, {"AUTHSTACK_TEST_MYSQL_URL", MySQL}} {
-		u := os.Getenv(env.name)
-		if u == "" {
-			if env.dialect == Postgres && os.Getenv("CI") == "true" {
-				tb.Fatalf("CI=true but %s is unset (start one with hack/postgres.sh)", env.name)
-			}
-			continue
-		}
-		d, err := env.dialect.open(u)
+	}{{testdb.Postgres, Postgres}, {testdb.MySQL, MySQL}} {
+		u := env.url(tb)
+		d, err := env.dialect.open(u, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { d.db.Close() })
 		dbs = append(dbs, testDatabase{env.dialect, u, d.db})
 	}
-	if len(dbs) == 0 {
-		tb.Skip("AUTHSTACK_TEST_DATABASE_URL is unset (start one with hack/postgres.sh)")
-	}
 	return dbs
 }
 
+// TestMain shares one server of each kind between the tests.
+func TestMain(m *testing.M) { testdb.Main(m) }
+
 // createTable creates a Better Auth jwks table named for the test and
-// fills it with rows, keyed by id.
+// fills it with rows, keyed by id; each row's publicKey is "pub-<id>" and a
+// nullKey value stores NULL.
 func (d testDatabase) createTable(tb testing.TB, rows map[string]string) string {
 	tb.Helper()
 	table := fmt.Sprintf("jwks_test_%d", time.Now().UnixNano())
@@ -63,7 +58,9 @@ func (d testDatabase) createTable(tb testing.TB, rows map[string]string) string 
 	if d.dialect == MySQL {
 		idType = "varchar(36)"
 	}
-	d.exec(tb, fmt.Sprintf("CREATE TABLE %s (%s %s PRIMARY KEY, %s text NOT NULL, %s text NOT NULL, %s timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+	// privateKey is nullable, unlike in Better Auth's schema, so that the
+	// tests can store NULL as a damaged or hand-edited table might.
+	d.exec(tb, fmt.Sprintf("CREATE TABLE %s (%s %s PRIMARY KEY, %s text NOT NULL, %s text, %s timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)",
 		q(table), q("id"), idType, q("publicKey"), q("privateKey"), q("createdAt")))
 	tb.Cleanup(func() { d.exec(tb, "DROP TABLE "+q(table)) })
 	ids := slices.Sorted(maps.Keys(rows))
@@ -102,6 +99,36 @@ func (d testDatabase) ids(tb testing.TB, table string) []string {
 
 // unrecognizedKey is a value no Better Auth configuration writes.
 const unrecognizedKey = "not-a-key"
+
+// nullKey, as a row value for createTable, stores a NULL privateKey.
+const nullKey = "\x00NULL"
+
+// rows returns the table's id → (publicKey, privateKey) with NULL as nullKey.
+func (d testDatabase) rows(tb testing.TB, table string) map[string][2]string {
+	tb.Helper()
+	q := d.dialect.quote
+	rows, err := d.db.Query(fmt.Sprintf("SELECT %s, %s, %s FROM %s", q("id"), q("publicKey"), q("privateKey"), q(table)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string][2]string{}
+	for rows.Next() {
+		var id, pub string
+		var priv sql.NullString
+		if err := rows.Scan(&id, &pub, &priv); err != nil {
+			tb.Fatal(err)
+		}
+		if !priv.Valid {
+			priv.String = nullKey
+		}
+		got[id] = [2]string{pub, priv.String}
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return got
+}
 
 // TestPurgeBetterAuthVectors stores every recorded Better Auth key in one
 // table and checks, for each secret environment, that a dry run selects
@@ -167,7 +194,7 @@ func TestPurge(t *testing.T) {
 			if got := d.ids(t, table); !slices.Equal(got, []string{"k-good", "k-odd", "k-plain"}) {
 				t.Errorf("rows left: %v", got)
 			}
-			for _, line := range []string{"k-bad-1: undecryptable with the configured secrets: authentication failed", "deleted 2 of 5 keys"} {
+			for _, line := range []string{"k-bad-1: delete: undecryptable with the configured secrets: authentication failed", "deleted 2 of 5 keys"} {
 				if !strings.Contains(log.String(), line) {
 					t.Errorf("log lacks %q:\n%s", line, log.String())
 				}
@@ -232,25 +259,50 @@ func TestPurgeMissingTable(t *testing.T) {
 	}
 }
 
-// TestPurgeWrongPassword checks that connection errors are retried until
-// the timeout and never show the password.
-func TestPurgeWrongPassword(t *testing.T) {
+// TestPurgePermanentErrors checks that errors waiting cannot fix end the
+// run at once, with the condition named, instead of being retried until the
+// timeout; and that they never show the credentials.
+func TestPurgePermanentErrors(t *testing.T) {
 	const wrong = "wrong-password-must-not-leak"
+	tests := []struct {
+		name string
+		edit func(u *url.URL)
+		want map[Dialect]string
+	}{
+		{"wrong password", func(u *url.URL) { u.User = url.UserPassword(u.User.Username(), wrong) },
+			map[Dialect]string{Postgres: "password authentication failed for the user of DATABASE_URL (SQLSTATE 28P01)", MySQL: "access denied for the user of DATABASE_URL (wrong user or password) (MySQL error 1045)"}},
+		{"unknown user", func(u *url.URL) { u.User = url.UserPassword("no_such_user_jwks", wrong) },
+			map[Dialect]string{Postgres: "(SQLSTATE 28P01)", MySQL: "(MySQL error 1045)"}},
+		{"missing database", func(u *url.URL) { u.Path = "/no_such_database" },
+			// MySQL answers 1044 to a user without rights on it, 1049 otherwise.
+			map[Dialect]string{Postgres: `FATAL: database "no_such_database" does not exist (SQLSTATE 3D000)`, MySQL: "(MySQL error 104"}},
+	}
 	for _, d := range databases(t) {
-		u, err := url.Parse(d.url)
-		if err != nil {
-			t.Fatal(err)
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/%s", d.dialect, tt.name), func(t *testing.T) {
+				u, err := url.Parse(d.url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.edit(u)
+				var log bytes.Buffer
+				start := time.Now()
+				_, err = Purge(context.Background(), Options{DatabaseURL: u.String(), Dialect: d.dialect, Strategy: All, Timeout: 20 * time.Second, Log: &log})
+				if elapsed := time.Since(start); elapsed > 10*time.Second {
+					t.Errorf("took %s: retried a permanent error", elapsed.Round(time.Millisecond))
+				}
+				if err == nil || !strings.Contains(err.Error(), tt.want[d.dialect]) || !strings.Contains(err.Error(), "not retried") {
+					t.Errorf("error %v, want %q, not retried", err, tt.want[d.dialect])
+				}
+				if strings.Contains(log.String(), "database not ready") {
+					t.Errorf("retried:\n%s", log.String())
+				}
+				assertNoLeak(t, fmt.Sprint(err)+log.String(), wrong, password(t, d.url))
+				if strings.Contains(fmt.Sprint(err)+log.String(), "no_such_user_jwks") {
+					t.Errorf("user name shown: %v\n%s", err, log.String())
+				}
+			})
 		}
-		u.User = url.UserPassword(u.User.Username(), wrong)
-		var log bytes.Buffer
-		_, err = Purge(context.Background(), Options{DatabaseURL: u.String(), Dialect: d.dialect, Strategy: All, Timeout: 1500 * time.Millisecond, Log: &log})
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("%s: error %v, want a timeout", d.dialect, err)
-		}
-		if !strings.Contains(log.String(), "database not ready (attempt 2") {
-			t.Errorf("%s: no retries logged:\n%s", d.dialect, log.String())
-		}
-		assertNoLeak(t, fmt.Sprint(err)+log.String(), wrong)
 	}
 }
 
@@ -280,7 +332,8 @@ func TestPurgeOptionErrors(t *testing.T) {
 
 func equalReports(a, b Report) bool {
 	return a.TableMissing == b.TableMissing && a.Scanned == b.Scanned && a.Kept == b.Kept &&
-		a.Unrecognized == b.Unrecognized && slices.Equal(a.Deleted, b.Deleted)
+		a.Unrecognized == b.Unrecognized && slices.Equal(a.Deleted, b.Deleted) &&
+		slices.Equal(a.Reencrypted, b.Reencrypted) && slices.Equal(a.Skipped, b.Skipped) && a.NullIDs == b.NullIDs
 }
 
 func password(tb testing.TB, rawURL string) string {
@@ -361,11 +414,15 @@ func (d testDatabase) insert(tb testing.TB, table string, n int, row func(i int)
 		for i := start; i < min(start+perStatement, n); i++ {
 			id, privateKey := row(i)
 			if d.dialect == MySQL {
-				values = append(values, "(?, '{}', ?)")
+				values = append(values, "(?, ?, ?)")
 			} else {
-				values = append(values, fmt.Sprintf("($%d, '{}', $%d)", len(args)+1, len(args)+2))
+				values = append(values, fmt.Sprintf("($%d, $%d, $%d)", len(args)+1, len(args)+2, len(args)+3))
 			}
-			args = append(args, id, privateKey)
+			var value any = privateKey
+			if privateKey == nullKey {
+				value = nil
+			}
+			args = append(args, id, "pub-"+id, value)
 		}
 		d.exec(tb, fmt.Sprintf("INSERT INTO %s (%s, %s, %s) VALUES %s", q(table), q("id"), q("publicKey"), q("privateKey"), strings.Join(values, ", ")), args...)
 	}

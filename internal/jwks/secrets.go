@@ -25,6 +25,9 @@ type Secrets struct {
 	// BETTER_AUTH_SECRETS is unset, which makes Better Auth use the legacy
 	// secret for every value, envelopes included.
 	versions map[int]cipher.AEAD
+	// current is the version Better Auth encrypts new values with: the
+	// first entry of BETTER_AUTH_SECRETS.
+	current int
 }
 
 // ParseSecrets builds Secrets from the values of the BETTER_AUTH_SECRET and
@@ -53,6 +56,9 @@ func ParseSecrets(secret, secrets string) (Secrets, error) {
 				return Secrets{}, fmt.Errorf("BETTER_AUTH_SECRETS entry %d: duplicate version %d", i+1, version)
 			}
 			s.versions[version] = newAEAD(value)
+			if i == 0 {
+				s.current = version
+			}
 		}
 		if secret == defaultSecret {
 			secret = ""

@@ -9,7 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -21,6 +24,10 @@ const Len = 10
 type Ref struct {
 	Name string
 	Key  string
+	// VersionsKey, when set, is the key of the same Secret that holds
+	// BETTER_AUTH_SECRETS; Key then only holds the legacy secret and may be
+	// absent.
+	VersionsKey string
 	// Namespace, when known, must match the object's namespace if it has one.
 	Namespace string
 	// Revision is folded into the hash: bumping it forces a rotation.
@@ -33,6 +40,8 @@ type Source struct {
 	Name string
 	// File is the object's path, when known.
 	File string
+	// lines says whether the object's nodes carry lines of File.
+	lines bool
 }
 
 func (s Source) String() string {
@@ -47,7 +56,8 @@ func (s Source) String() string {
 
 // Compute returns the hash of ref's secret among objects. Without an object
 // that carries the secret, a revision alone is enough; with neither, the
-// error says what to add.
+// error says what to add. With a VersionsKey, the hash covers both keys,
+// and a plain Secret's list of versions must parse.
 func Compute(ref Ref, objects []*yaml.RNode) (string, Source, error) {
 	var found []material
 	for _, o := range objects {
@@ -78,6 +88,12 @@ func Compute(ref Ref, objects []*yaml.RNode) (string, Source, error) {
 		src = found[0].src
 		write([]byte(src.Kind))
 		write(found[0].data)
+		if ref.VersionsKey != "" {
+			// Only versioned stacks hash more, so no single-secret stack
+			// rotates because authstack was upgraded.
+			write([]byte(fmt.Sprint(found[0].hasKey)))
+			write(found[0].versions)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:Len], src, nil
 }
@@ -85,10 +101,75 @@ func Compute(ref Ref, objects []*yaml.RNode) (string, Source, error) {
 type material struct {
 	src  Source
 	data []byte
+	// With a VersionsKey: whether Key is there, and what identifies the
+	// versions' value.
+	hasKey   bool
+	versions []byte
+	// plain marks a Secret's cleartext value; at and field say where it is.
+	plain     bool
+	at, field string
 }
 
-// extract returns what identifies the secret's value in o, if o carries it.
+// missingKey is the error of an object that carries the Secret but not a key.
+type missingKey struct{ msg string }
+
+func (e missingKey) Error() string { return e.msg }
+
+// extract returns what identifies the secret's value in o, if o carries it:
+// its Key, and its VersionsKey when ref has one.
 func extract(ref Ref, o *yaml.RNode) (material, bool, error) {
+	m, ok, err := extractKey(ref, ref.Key, o)
+	if ref.VersionsKey == "" || !ok && err == nil {
+		return m, ok, err
+	}
+	var missing missingKey
+	if errors.As(err, &missing) {
+		// The legacy key may go once no data needs it: its env var is optional.
+		m, err = material{src: m.src}, nil
+	} else if err != nil {
+		return material{}, false, err
+	} else {
+		m.hasKey = true
+	}
+	v, _, err := extractKey(ref, ref.VersionsKey, o)
+	if err != nil {
+		return material{}, false, err
+	}
+	m.versions = v.data
+	if v.plain {
+		if err := checkVersions(v.data); err != nil {
+			return material{}, false, fmt.Errorf("%s: %s: %w", v.at, v.field, err)
+		}
+	}
+	return m, true, nil
+}
+
+// checkVersions checks a BETTER_AUTH_SECRETS value as Better Auth parses it
+// (context/secret-utils.mjs), without ever quoting it.
+func checkVersions(list []byte) error {
+	const allowed = `allowed: "<version>:<secret>,…", current first, distinct non-negative integer versions, non-empty secrets`
+	seen := map[uint64]bool{}
+	for i, entry := range strings.Split(string(list), ",") {
+		v, secret, ok := strings.Cut(strings.TrimSpace(entry), ":")
+		version, err := strconv.ParseUint(strings.TrimSpace(v), 10, 31)
+		switch {
+		case !ok:
+			return fmt.Errorf("entry %d has no ':'; %s", i+1, allowed)
+		case err != nil:
+			return fmt.Errorf("entry %d has no integer version; %s", i+1, allowed)
+		case strings.TrimSpace(secret) == "":
+			return fmt.Errorf("entry %d (version %d) has an empty secret; %s", i+1, version, allowed)
+		case seen[version]:
+			return fmt.Errorf("entry %d repeats version %d; %s", i+1, version, allowed)
+		}
+		seen[version] = true
+	}
+	return nil
+}
+
+// extractKey returns what identifies one key's value in o, if o carries the
+// Secret.
+func extractKey(ref Ref, key string, o *yaml.RNode) (material, bool, error) {
 	meta, err := o.GetMeta()
 	if err != nil {
 		return material{}, false, nil // not a Kubernetes object: not ours to judge
@@ -97,43 +178,54 @@ func extract(ref Ref, o *yaml.RNode) (material, bool, error) {
 		return material{}, false, nil
 	}
 	src := Source{Kind: meta.Kind, Name: meta.Name, File: meta.Annotations["internal.config.kubernetes.io/path"]}
+	// Orchestrators (kpt, kustomize) set the legacy annotation too; their
+	// items' lines count in the ResourceList, not in the file.
+	src.lines = src.File != "" && meta.Annotations["config.kubernetes.io/path"] == ""
 	if src.File == "" {
 		src.File = meta.Annotations["config.kubernetes.io/path"]
 	}
 	switch {
 	case meta.APIVersion == "v1" && meta.Kind == "Secret" && meta.Name == ref.Name:
-		return fromSecret(ref, o, src)
+		return fromSecret(key, o, src)
 	case meta.APIVersion == "bitnami.com/v1alpha1" && meta.Kind == "SealedSecret" && meta.Name == ref.Name:
-		v, err := o.Pipe(yaml.Lookup("spec", "encryptedData", ref.Key))
+		v, err := o.Pipe(yaml.Lookup("spec", "encryptedData", key))
 		if err != nil || v == nil {
-			return material{}, false, fmt.Errorf("%s: spec.encryptedData has no key %q", src, ref.Key)
+			return material{src: src}, true, missingKey{fmt.Sprintf("%s: spec.encryptedData has no key %q", src, key)}
 		}
 		return material{src: src, data: []byte(yaml.GetValue(v))}, true, nil
 	case meta.Kind == "ExternalSecret" && isExternalSecretsAPI(meta.APIVersion) && externalTarget(o, meta.Name) == ref.Name:
-		return fromExternalSecret(ref, o, src)
+		return fromExternalSecret(key, o, src)
 	}
 	return material{}, false, nil
 }
 
-func fromSecret(ref Ref, o *yaml.RNode, src Source) (material, bool, error) {
+func fromSecret(key string, o *yaml.RNode, src Source) (material, bool, error) {
 	// SOPS encrypts values in place and adds a "sops" field: hash the
 	// ciphertext, which changes whenever the plaintext does.
 	sops, _ := o.Pipe(yaml.Lookup("sops"))
-	if v, _ := o.Pipe(yaml.Lookup("stringData", ref.Key)); v != nil {
-		return material{src: src, data: []byte(yaml.GetValue(v))}, true, nil
+	if v, _ := o.Pipe(yaml.Lookup("stringData", key)); v != nil {
+		return material{src: src, data: []byte(yaml.GetValue(v)), plain: sops == nil, at: at(src, v), field: "stringData." + key}, true, nil
 	}
-	v, _ := o.Pipe(yaml.Lookup("data", ref.Key))
+	v, _ := o.Pipe(yaml.Lookup("data", key))
 	if v == nil {
-		return material{}, false, fmt.Errorf("%s has no key %q (spec.auth.secret.key)", src, ref.Key)
+		return material{src: src}, true, missingKey{fmt.Sprintf("%s has no key %q (spec.auth.secret)", src, key)}
 	}
 	if sops != nil {
 		return material{src: src, data: []byte(yaml.GetValue(v))}, true, nil
 	}
 	data, err := base64.StdEncoding.DecodeString(yaml.GetValue(v))
 	if err != nil {
-		return material{}, false, fmt.Errorf("%s: data.%s is not valid base64", src, ref.Key)
+		return material{}, false, fmt.Errorf("%s: data.%s is not valid base64", src, key)
 	}
-	return material{src: src, data: data}, true, nil
+	return material{src: src, data: data, plain: true, at: at(src, v), field: "data." + key}, true, nil
+}
+
+// at is where a value stands: file:line:col, or the object without a file.
+func at(src Source, v *yaml.RNode) string {
+	if !src.lines {
+		return src.String()
+	}
+	return fmt.Sprintf("%s:%d:%d", src.File, v.YNode().Line, v.YNode().Column)
 }
 
 func isExternalSecretsAPI(apiVersion string) bool {
@@ -150,7 +242,7 @@ func externalTarget(o *yaml.RNode, name string) string {
 
 // fromExternalSecret hashes how the key is fetched: its remoteRef (a pinned
 // version changes it) or, without a data entry for the key, all of dataFrom.
-func fromExternalSecret(ref Ref, o *yaml.RNode, src Source) (material, bool, error) {
+func fromExternalSecret(key string, o *yaml.RNode, src Source) (material, bool, error) {
 	var spec struct {
 		Data []struct {
 			SecretKey string `json:"secretKey"`
@@ -174,13 +266,13 @@ func fromExternalSecret(ref Ref, o *yaml.RNode, src Source) (material, bool, err
 		return material{}, false, fmt.Errorf("%s: %w", src, err)
 	}
 	for _, d := range spec.Data {
-		if d.SecretKey == ref.Key {
+		if d.SecretKey == key {
 			b, _ := json.Marshal(d)
 			return material{src: src, data: b}, true, nil
 		}
 	}
 	if spec.DataFrom == nil && spec.Target.Template == nil {
-		return material{}, false, fmt.Errorf("%s has no spec.data entry with secretKey %q and no spec.dataFrom", src, ref.Key)
+		return material{src: src}, true, missingKey{fmt.Sprintf("%s has no spec.data entry with secretKey %q and no spec.dataFrom", src, key)}
 	}
 	b, _ := json.Marshal([]any{spec.DataFrom, spec.Target.Template})
 	return material{src: src, data: b}, true, nil

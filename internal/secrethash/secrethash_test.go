@@ -107,3 +107,102 @@ func TestErrorsSayWhatToAddAndNeverLeak(t *testing.T) {
 		t.Errorf("two sources: %v", err)
 	}
 }
+
+// versioned is ref with the BETTER_AUTH_SECRETS list under "versions".
+var versioned = Ref{Name: ref.Name, Key: ref.Key, VersionsKey: "versions", Namespace: "shop"}
+
+// withVersions is a Secret with the legacy key (unless legacy is empty) and
+// the versions key, in field (data values are base64-encoded here).
+func withVersions(field, legacy, versions string) string {
+	enc := func(v string) string {
+		if field == "data" {
+			return base64.StdEncoding.EncodeToString([]byte(v))
+		}
+		return v
+	}
+	doc := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: shop\n%s:\n  versions: %q\n", field, enc(versions))
+	if legacy != "" {
+		doc += fmt.Sprintf("  better-auth-secret: %q\n", enc(legacy))
+	}
+	return doc
+}
+
+// With versionsKey the hash covers both keys, for every kind of source; the
+// legacy key may be absent.
+func TestVersionedSourcesAndChanges(t *testing.T) {
+	list := "2:" + value + "-new,1:" + value
+	base := hash(t, versioned, withVersions("stringData", value, list))
+	if got := hash(t, versioned, withVersions("data", value, list)); got != base {
+		t.Error("data and stringData of the same values hash differently")
+	}
+	changes := map[string]string{
+		"a new version in front": withVersions("stringData", value, "3:"+value+"-3,"+list),
+		"an old version dropped": withVersions("stringData", value, "2:"+value+"-new"),
+		"a new legacy secret":    withVersions("stringData", value+"x", list),
+		"the legacy key removed": withVersions("stringData", "", list),
+	}
+	for what, doc := range changes {
+		if hash(t, versioned, doc) == base {
+			t.Errorf("%s did not change the hash", what)
+		}
+	}
+	if hash(t, ref, withVersions("stringData", value, list)) == base {
+		t.Error("a single-secret stack hashes the same as a versioned one")
+	}
+	// SOPS ciphertexts, SealedSecrets and ExternalSecrets: each key counts.
+	sops := func(legacy, versions string) string {
+		return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\ndata:\n  better-auth-secret: ENC[%s]\n  versions: ENC[%s]\nsops:\n  version: 3.9.0\n", legacy, versions)
+	}
+	sealedBoth := func(legacy, versions string) string {
+		return sealed(legacy) + "    versions: " + versions + "\n"
+	}
+	externalBoth := func(legacy, versions string) string {
+		return external(legacy) + fmt.Sprintf("  - secretKey: versions\n    remoteRef: {key: shop/auth, property: versions, version: %q}\n", versions)
+	}
+	for name, doc := range map[string]func(l, v string) string{"SOPS": sops, "SealedSecret": sealedBoth, "ExternalSecret": externalBoth} {
+		b := hash(t, versioned, doc("a", "b"))
+		if hash(t, versioned, doc("a", "c")) == b || hash(t, versioned, doc("c", "b")) == b {
+			t.Errorf("%s: a change of one key did not change the hash", name)
+		}
+		if _, _, err := Compute(versioned, []*yaml.RNode{yaml.MustParse(doc("a", "not a list"))}); err != nil {
+			t.Errorf("%s: encrypted values are not checked, yet: %v", name, err)
+		}
+	}
+}
+
+// A plain Secret's list is checked as Better Auth parses it; the errors
+// point at the value and never quote it.
+func TestVersionsChecked(t *testing.T) {
+	const allowed = `; allowed: "<version>:<secret>,…", current first, distinct non-negative integer versions, non-empty secrets`
+	tests := []struct{ list, want string }{
+		{"2:" + value + ",1:" + value + "-old", ""},
+		{" 2 : " + value + " , 0:" + value, ""},
+		{value, "entry 1 has no ':'"},
+		{"2:" + value + ",x:" + value, "entry 2 has no integer version"},
+		{"2:" + value + ",-1:" + value, "entry 2 has no integer version"},
+		{"2:" + value + ",1: ", "entry 2 (version 1) has an empty secret"},
+		{"2:" + value + ",2:" + value + "-old", "entry 2 repeats version 2"},
+		{"2:" + value + ",", "entry 2 has no ':'"},
+	}
+	for _, tt := range tests {
+		for _, field := range []string{"stringData", "data"} {
+			doc := yaml.MustParse(withVersions(field, value, tt.list))
+			_ = doc.PipeE(yaml.SetAnnotation("internal.config.kubernetes.io/path", "secret.yaml"))
+			_, _, err := Compute(versioned, []*yaml.RNode{doc})
+			want := ""
+			if tt.want != "" {
+				want = "secret.yaml:7:13: " + field + ".versions: " + tt.want + allowed
+			}
+			if got := fmt.Sprint(err); err == nil && want != "" || err != nil && got != want {
+				t.Errorf("%s %s: error %v, want %q", field, strings.ReplaceAll(tt.list, value, "<secret>"), strings.ReplaceAll(got, value, "<secret>"), want)
+			}
+		}
+	}
+	missing := yaml.MustParse(withVersions("stringData", value, "1:"+value))
+	_ = missing.PipeE(yaml.SetAnnotation("internal.config.kubernetes.io/path", "secret.yaml"))
+	r := versioned
+	r.VersionsKey = "nope"
+	if _, _, err := Compute(r, []*yaml.RNode{missing}); err == nil || err.Error() != `Secret better-auth-secret (secret.yaml) has no key "nope" (spec.auth.secret)` {
+		t.Errorf("missing versions key: %v", err)
+	}
+}

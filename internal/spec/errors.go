@@ -81,10 +81,14 @@ var hints = []struct{ pattern, hint string }{
 	{"spec.auth.url", "must be an absolute http:// or https:// URL"},
 	{"spec.auth.secret.name", "must be a Secret name (DNS-1123 subdomain)"},
 	{"spec.auth.secret.key", "must be a Secret key (letters, digits, '-', '_', '.')"},
+	{"spec.auth.secret.versionsKey", "must be a Secret key (letters, digits, '-', '_', '.')"},
 	{"spec.auth.secret.revision", "must be a non-empty string"},
 	{"spec.auth.jwks.table", "must be a plain SQL identifier matching ^[A-Za-z_][A-Za-z0-9_]{0,62}$"},
-	{"spec.auth.jwks.purge", "must be one of undecryptable, all, none"},
+	{"spec.auth.jwks.purge", "must be one of undecryptable, reencrypt, all, none"},
 	{"spec.auth.jwks.image", "must be a non-empty image reference"},
+	{"spec.auth.migrate.component", "must be the name of a component"},
+	{"spec.auth.migrate.command", "must be a non-empty list of strings, the first non-empty"},
+	{"spec.auth.migrate.command.*", "must be a string"},
 	{"spec.database.dialect", "must be one of postgres, mysql"},
 	{"spec.database.url.name", "must be a Secret name (DNS-1123 subdomain)"},
 	{"spec.database.url.key", "must be a Secret key (letters, digits, '-', '_', '.')"},
@@ -133,6 +137,45 @@ var reservedEnv = map[string]string{
 // checks are the rules that span fields, run after the schema accepts a spec.
 var checks = []func(file string, v cue.Value, st *Stack) Errors{
 	checkEnv,
+	checkRotation,
+	checkMigrate,
+}
+
+// checkRotation keeps the two secret keys apart, allows reencrypt only with
+// versioned secrets, and warns that a single secret cannot rotate without
+// breaking JWTs.
+func checkRotation(file string, v cue.Value, st *Stack) Errors {
+	s, purge := st.Spec.Auth.Secret, st.Spec.Auth.JWKS.Purge
+	at := func(p string) token.Position { return position(file, v, strings.Split(p, ".")) }
+	switch {
+	case s.VersionsKey != "" && s.VersionsKey == s.Key:
+		const p = "spec.auth.secret.versionsKey"
+		return Errors{{Pos: at(p), Path: p,
+			Msg: fmt.Sprintf("%q is also spec.auth.secret.key; allowed: another key of Secret %q, holding BETTER_AUTH_SECRETS", s.VersionsKey, s.Name)}}
+	case s.VersionsKey == "" && purge == "reencrypt":
+		const p = "spec.auth.jwks.purge"
+		return Errors{{Pos: at(p), Path: p,
+			Msg: "reencrypt without spec.auth.secret.versionsKey; allowed: undecryptable, all, none, or set spec.auth.secret.versionsKey"}}
+	case s.VersionsKey == "":
+		const p = "spec.auth.secret"
+		return Errors{{Pos: at(p), Path: p, Warning: true,
+			Msg: "a single BETTER_AUTH_SECRET: rotating it breaks JWT signing on new pods during the rollout and the purge invalidates every issued JWT; set spec.auth.secret.versionsKey to rotate without failures (docs/rotation.md)"}}
+	}
+	return nil
+}
+
+// checkMigrate requires the migration's component to exist.
+func checkMigrate(file string, v cue.Value, st *Stack) Errors {
+	m := st.Spec.Auth.Migrate
+	if m == nil {
+		return nil
+	}
+	if _, ok := st.Spec.Components[m.Component]; ok {
+		return nil
+	}
+	p := []string{"spec", "auth", "migrate", "component"}
+	return Errors{{Pos: position(file, v, p), Path: strings.Join(p, "."),
+		Msg: fmt.Sprintf("%q is not a component; allowed: %s", m.Component, strings.Join(sortedKeys(st.Spec.Components), ", "))}}
 }
 
 func checkEnv(file string, v cue.Value, st *Stack) Errors {

@@ -53,14 +53,19 @@ type Spec struct {
 	Namespace string `json:"namespace"`
 	Auth      struct {
 		Secret struct {
-			Name     string `json:"name"`
-			Key      string `json:"key"`
-			Revision string `json:"revision"`
+			Name        string `json:"name"`
+			Key         string `json:"key"`
+			VersionsKey string `json:"versionsKey"`
+			Revision    string `json:"revision"`
 		} `json:"secret"`
 		JWKS struct {
 			Table string `json:"table"`
 			Purge string `json:"purge"`
 		} `json:"jwks"`
+		Migrate *struct {
+			Component string   `json:"component"`
+			Command   []string `json:"command"`
+		} `json:"migrate"`
 	} `json:"auth"`
 	Database struct {
 		Dialect string `json:"dialect"`
@@ -229,8 +234,9 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	}
 	var errs Errors
 	for _, c := range checks {
-		errs = append(errs, c(filename, v, st)...)
+		errs = append(errs, c(filename, doc, st)...)
 	}
+	errs.sort()
 	for _, e := range errs {
 		if e.Warning {
 			st.Warnings = append(st.Warnings, e)

@@ -78,8 +78,12 @@ func TestReferenceIsValid(t *testing.T) {
 	if got := strings.Join(st.Targets(), ","); got != "aks,eks,gke,minikube" {
 		t.Errorf("targets = %s", got)
 	}
-	if len(st.Warnings) != 1 || st.Warnings[0].Path != "spec.components.frontend.env.NEXT_PUBLIC_API_URL" {
-		t.Errorf("warnings = %v, want one on NEXT_PUBLIC_API_URL", st.Warnings)
+	var paths []string
+	for _, w := range st.Warnings {
+		paths = append(paths, w.Path)
+	}
+	if got := strings.Join(paths, " "); got != "spec.auth.secret spec.components.frontend.env.NEXT_PUBLIC_API_URL" {
+		t.Errorf("warnings = %v, want one on the single secret and one on NEXT_PUBLIC_API_URL", st.Warnings)
 	}
 }
 
@@ -109,7 +113,7 @@ func TestValidationErrors(t *testing.T) {
 		{"secret revision empty", "spec.auth.secret.revision", "", "spec.auth.secret.revision", "non-empty"},
 		{"jwks table", "spec.auth.jwks.table", "jwks; DROP TABLE users", "spec.auth.jwks.table", "SQL identifier"},
 		{"jwks table digit", "spec.auth.jwks.table", "1jwks", "spec.auth.jwks.table", "SQL identifier"},
-		{"jwks purge", "spec.auth.jwks.purge", "some", "spec.auth.jwks.purge", "undecryptable, all, none"},
+		{"jwks purge", "spec.auth.jwks.purge", "some", "spec.auth.jwks.purge", "undecryptable, reencrypt, all, none"},
 		{"dialect", "spec.database.dialect", "sqlite", "spec.database.dialect", "postgres, mysql"},
 		{"database url missing", "spec.database.url", nil, "spec.database.url", "required"},
 		{"no components", "spec.components", map[string]any{}, "spec.components", "at least one component"},
@@ -194,5 +198,91 @@ func TestMultiDocumentPositions(t *testing.T) {
 	want := "all.yaml:" + strconv.Itoa(wantLine) + ":"
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start with %s", err, want)
+	}
+}
+
+// The rotation and migration fields: defaults, cross-field rules and the
+// single-secret warning, each reported as exactly one line.
+func TestRotationAndMigrate(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	versioned := func(extra string) string {
+		return `apiVersion: authstack.dev/v1alpha1
+kind: AuthStack
+metadata: {name: shop}
+spec:
+  auth:
+    url: https://shop.example.com
+    secret: {name: auth, key: legacy, versionsKey: versions}
+` + extra + `  database: {url: {name: db, key: url}}
+  components:
+    web: {image: web:1, port: 3000}
+  targets: {minikube: {}}
+`
+	}
+	tests := []struct {
+		name, doc string
+		// want is every error line; warn every warning line; purge the default.
+		want, warn, purge string
+	}{
+		{name: "versioned: reencrypt by default, no warning", doc: versioned(""), purge: "reencrypt"},
+		{name: "versioned: explicit undecryptable", doc: versioned("    jwks: {purge: undecryptable}\n"), purge: "undecryptable"},
+		{name: "single secret: undecryptable and a warning",
+			doc:   strings.Replace(versioned(""), ", versionsKey: versions", "", 1),
+			purge: "undecryptable",
+			warn:  "stack.yaml:7:5: spec.auth.secret: a single BETTER_AUTH_SECRET: rotating it breaks JWT signing on new pods during the rollout and the purge invalidates every issued JWT; set spec.auth.secret.versionsKey to rotate without failures (docs/rotation.md)"},
+		{name: "same key twice",
+			doc:  strings.Replace(versioned(""), "versionsKey: versions", "versionsKey: legacy", 1),
+			want: `stack.yaml:7:39: spec.auth.secret.versionsKey: "legacy" is also spec.auth.secret.key; allowed: another key of Secret "auth", holding BETTER_AUTH_SECRETS`},
+		{name: "bad versions key",
+			doc:  strings.Replace(versioned(""), "versionsKey: versions", "versionsKey: a/b", 1),
+			want: `stack.yaml:7:52: spec.auth.secret.versionsKey: must be a Secret key (letters, digits, '-', '_', '.') (got "a/b")`},
+		{name: "reencrypt needs versions",
+			doc:  strings.Replace(versioned("    jwks: {purge: reencrypt}\n"), ", versionsKey: versions", "", 1),
+			want: "stack.yaml:8:12: spec.auth.jwks.purge: reencrypt without spec.auth.secret.versionsKey; allowed: undecryptable, all, none, or set spec.auth.secret.versionsKey"},
+		{name: "migrate", doc: versioned("    migrate: {component: web, command: [npx, '@better-auth/cli', migrate, -y]}\n"), purge: "reencrypt"},
+		{name: "migrate unknown component",
+			doc:  versioned("    migrate: {component: api, command: [migrate]}\n"),
+			want: `stack.yaml:8:15: spec.auth.migrate.component: "api" is not a component; allowed: web`},
+		{name: "migrate without command",
+			doc:  versioned("    migrate: {component: web}\n"),
+			want: "stack.yaml:8:5: spec.auth.migrate.command: required field is missing"},
+		{name: "migrate empty command",
+			doc:  versioned("    migrate: {component: web, command: []}\n"),
+			want: "stack.yaml:8:31: spec.auth.migrate.command: must be a non-empty list of strings, the first non-empty"},
+		{name: "migrate typo",
+			doc:  versioned("    migrate: {component: web, cmd: [x]}\n"),
+			want: `stack.yaml:8:31: spec.auth.migrate.cmd: unknown field "cmd"; allowed: component, command`},
+	}
+	lines := func(es spec.Errors) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Error())
+		}
+		return strings.Join(out, "\n")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stacks, err := schema.Stacks("stack.yaml", []byte(tt.doc))
+			if tt.want != "" {
+				es, ok := err.(spec.Errors)
+				if !ok || lines(es) != tt.want {
+					t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := stacks[0]
+			if got := lines(st.Warnings); got != tt.warn {
+				t.Errorf("warnings:\n%s\nwant:\n%s", got, tt.warn)
+			}
+			if st.Spec.Auth.JWKS.Purge != tt.purge {
+				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
+			}
+		})
 	}
 }
