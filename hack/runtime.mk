@@ -23,7 +23,7 @@ install-node:
 # The whole verbose log goes to $(CACHE)/runtime.log too; the last line is
 # the stage's summary (runtime: ready=... signin=... ...).
 test-runtime: image install-node
-	@set -o pipefail; \
+	@mkdir -p $(CACHE); set -o pipefail; \
 	AUTHSTACK_BIN=$(abspath $(AUTHSTACK_BIN)) AUTHSTACK_IMAGE_TAR=$(abspath $(IMAGE_TAR)) AUTHSTACK_IMAGE=$(IMAGE) \
 	AUTHSTACK_KUBE_BIN=$(abspath $(CACHE)/kube/$(KUBE_VERSION)) \
 	AUTHSTACK_CONTAINERD_BIN=$(abspath $(CACHE)/containerd/$(CONTAINERD_VERSION)) \

@@ -404,11 +404,24 @@ func (r *run) command(cmd *exec.Cmd, what string) string {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Dir = repoRoot(r.t)
 	err := cmd.Run()
-	r.noLeak(what, stdout.String()+stderr.String())
+	// render passes the input Secrets through, as a kustomize transformer
+	// does: their values belong in its output, nowhere else.
+	r.noLeak(what, withoutSecrets(stdout.String())+stderr.String())
 	if err != nil {
 		r.t.Fatalf("%s: %v\n%s", what, err, stderr.String())
 	}
 	return stdout.String()
+}
+
+// withoutSecrets drops the Secret documents of a YAML stream.
+func withoutSecrets(stream string) string {
+	var keep []string
+	for _, doc := range strings.Split(stream, "\n---\n") {
+		if !strings.Contains("\n"+doc, "\nkind: Secret\n") {
+			keep = append(keep, doc)
+		}
+	}
+	return strings.Join(keep, "\n---\n")
 }
 
 // noLeak fails when authstack's output holds a secret or the database password.

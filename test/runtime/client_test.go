@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// errSessionRejected: /token answered 401, refusing the session cookie.
+var errSessionRejected = errors.New("session rejected (401)")
+
 // get returns the body of a 200 answer to GET url.
 func get(client *http.Client, url string) (string, error) {
 	resp, err := client.Get(url)
@@ -99,6 +102,9 @@ func (c authClient) token(cookie string) (string, error) {
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return "", err
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return "", fmt.Errorf("GET /api/auth/token: %w: %.200s", errSessionRejected, b)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("GET /api/auth/token: %s: %.200s", resp.Status, b)

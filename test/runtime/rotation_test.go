@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,6 +18,16 @@ type rotation struct {
 	write func(t *testing.T, e *stackEnv, value string)
 }
 
+// versionedSecret keeps the Secret's BETTER_AUTH_SECRET and prepends a new
+// version to BETTER_AUTH_SECRETS ("2:new,1:old"): spec.auth.secret
+// versionsKey, docs/rotation.md.
+var versionedSecret = rotation{
+	name: "versioned",
+	write: func(t *testing.T, e *stackEnv, value string) {
+		e.writeFiles(t, "secrets", e.legacy, "2:"+value+",1:"+e.legacy)
+	},
+}
+
 var singleSecret = rotation{
 	name:  "single",
 	write: func(t *testing.T, e *stackEnv, value string) { e.writeInput(t, value) },
@@ -28,6 +39,7 @@ type phaseStats struct {
 	end                          time.Time
 	iterations                   int
 	signinFail, signFail, signed int
+	sessionLost                  int // /token refused the session (401): cookie signed by another pod's secret
 	freshOK, freshFail           int // the JWT just issued, against /jwks
 	oldOK, oldFail               int // the run's first JWT (unexpired), against /jwks
 	errs                         map[string]int
@@ -97,7 +109,9 @@ func (l *load) once() {
 		return
 	}
 	tok, err := l.c.token(cookie)
-	if err != nil {
+	if errors.Is(err, errSessionRejected) {
+		count(func() { ps.sessionLost++; ps.errs[errKey("token", err)]++ })
+	} else if err != nil {
 		count(func() { ps.signFail++; ps.errs[errKey("token", err)]++ })
 	} else {
 		count(func() {
@@ -175,23 +189,24 @@ func rotate(t *testing.T, e *stackEnv, c authClient, r rotation) *failures {
 
 	f := &failures{}
 	var tbl strings.Builder
-	fmt.Fprintf(&tbl, "rotation %s, per phase (sign = sign-in or /token failed; verify new/first = the JWT just issued / the run's first JWT against /jwks):\n", r.name)
-	fmt.Fprintf(&tbl, "  %-8s %6s %6s %11s %10s %12s %12s %14s\n", "phase", "secs", "iters", "signin-fail", "token-fail", "verify-new", "verify-first", "")
+	fmt.Fprintf(&tbl, "rotation %s, per phase (token-fail: /token failed to sign; session-lost: /token answered 401 to a fresh session; verify new/first: the JWT just issued / the run's first JWT against /jwks):\n", r.name)
+	fmt.Fprintf(&tbl, "  %-8s %6s %6s %11s %10s %12s %12s %12s\n", "phase", "secs", "iters", "signin-fail", "token-fail", "session-lost", "verify-new", "verify-first")
 	for _, p := range l.order {
 		s := l.phases[p]
 		f.sign += s.signinFail + s.signFail
 		f.verify += s.freshFail + s.oldFail
-		fmt.Fprintf(&tbl, "  %-8s %6.1f %6d %11d %10d %5d/%-6d %5d/%-6d\n", p, s.end.Sub(s.start).Seconds(), s.iterations,
-			s.signinFail, s.signFail, s.freshFail, s.freshFail+s.freshOK, s.oldFail, s.oldFail+s.oldOK)
+		f.sessions += s.sessionLost
+		fmt.Fprintf(&tbl, "  %-8s %6.1f %6d %11d %10d %12d %5d/%-6d %5d/%-6d\n", p, s.end.Sub(s.start).Seconds(), s.iterations,
+			s.signinFail, s.signFail, s.sessionLost, s.freshFail, s.freshFail+s.freshOK, s.oldFail, s.oldFail+s.oldOK)
 		for k, n := range s.errs {
 			fmt.Fprintf(&tbl, "           %4d x %s\n", n, k)
 		}
 	}
 	t.Log(tbl.String())
-	t.Logf("rotation %s: failed-sign=%d failed-verify=%d", r.name, f.sign, f.verify)
+	t.Logf("rotation %s: failed-sign=%d failed-verify=%d sessions-lost=%d", r.name, f.sign, f.verify, f.sessions)
 
 	before, after := l.phases["before"], l.phases["after"]
-	if before.signed == 0 || before.signinFail+before.signFail+before.freshFail+before.oldFail > 0 {
+	if before.signed == 0 || before.signinFail+before.signFail+before.sessionLost+before.freshFail+before.oldFail > 0 {
 		t.Errorf("the stack was not healthy before the rotation: %+v", *before)
 	}
 	if after == nil || after.signed == 0 || after.freshOK == 0 {

@@ -26,7 +26,11 @@ var summary = struct {
 	single, versioned *failures
 }{signin: "fail"}
 
-type failures struct{ sign, verify int }
+// failures of one rotation: sign counts iterations that got no JWT because
+// sign-in or the signing failed, verify the failed verifications of
+// unexpired JWTs; sessions (a fresh session refused by /token, when old and
+// new pods serve together) is reported beside them.
+type failures struct{ sign, verify, sessions int }
 
 func (f *failures) String(kind string) string {
 	if f == nil {

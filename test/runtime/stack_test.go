@@ -42,6 +42,7 @@ type stackEnv struct {
 	images map[string]string
 	db     string // DATABASE_URL
 	job    string // name of the current purge Job
+	legacy string // the current BETTER_AUTH_SECRET value
 }
 
 // stackTest deploys the reference stack's minikube render with the local
@@ -85,23 +86,53 @@ func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 		summary.single = f
 		summary.Unlock()
 	})
+	if t.Failed() {
+		return
+	}
+	t.Run("RotateVersioned", func(t *testing.T) {
+		// Switch the stack to versioned secrets (not measured), then
+		// rotate by prepending a new version.
+		env.writeFiles(t, "secrets", env.legacy, "1:"+env.legacy)
+		env.deploy(t, nil)
+		f := rotate(t, env, client, versionedSecret)
+		summary.Lock()
+		summary.versioned = f
+		summary.Unlock()
+	})
 }
 
 // writeInput writes the render input: the reference stack's spec as it is,
 // and its Secret with the given value.
 func (e *stackEnv) writeInput(t *testing.T, secret string) {
 	t.Helper()
+	e.writeFiles(t, "", secret, "")
+}
+
+// writeFiles writes the spec, with versionsKey when versions (the
+// BETTER_AUTH_SECRETS value) is set, and the Secret.
+func (e *stackEnv) writeFiles(t *testing.T, versionsKey, legacy, versions string) {
+	t.Helper()
 	spec, err := os.ReadFile("../../examples/shop/stack.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	data := fmt.Sprintf("  better-auth-secret: %s\n", legacy)
+	if versionsKey != "" {
+		const key = "      key: better-auth-secret\n"
+		if !bytes.Contains(spec, []byte(key)) {
+			t.Fatalf("examples/shop/stack.yaml has no %q", key)
+		}
+		spec = bytes.Replace(spec, []byte(key), []byte(key+"      versionsKey: "+versionsKey+"\n"), 1)
+		data += fmt.Sprintf("  %s: %q\n", versionsKey, versions)
+	}
 	if err := os.WriteFile(filepath.Join(e.dir, "stack.yaml"), spec, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: %s\ntype: Opaque\nstringData:\n  better-auth-secret: %s\n", stackNS, secret)
+	s := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: %s\ntype: Opaque\nstringData:\n%s", stackNS, data)
 	if err := os.WriteFile(filepath.Join(e.dir, "better-auth-secret.yaml"), []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	e.legacy = legacy
 }
 
 // render runs `authstack render --target minikube` and maps the images; it
