@@ -12,6 +12,7 @@ import (
 
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
 const reference = "../../examples/shop/stack.yaml"
@@ -20,34 +21,7 @@ const reference = "../../examples/shop/stack.yaml"
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
 	t.Helper()
-	data, err := os.ReadFile(reference)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	keys := strings.Split(path, ".")
-	m := doc
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	if value == nil {
-		delete(m, keys[len(keys)-1])
-	} else {
-		m[keys[len(keys)-1]] = value
-	}
-	out, err := yaml.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return spectest.Mutate(t, reference, path, value)
 }
 
 // loadReference returns the schema and the reference stack's text.
@@ -543,7 +517,7 @@ spec:
 			doc:  versioned("    migrate: {component: web, command: []}\n"),
 			want: "stack.yaml:8:40: spec.auth.migrate.command: must be a non-empty list of strings, the first non-empty (got [])"},
 		{name: "migrate typo",
-			doc:  versioned("    migrate: {component: web, cmd: [x]}\n"),
+			doc: versioned("    migrate: {component: web, cmd: [x]}\n"),
 			// The typo and the missing command it leaves: two facts, two lines.
 			want: "stack.yaml:8:5: spec.auth.migrate.command: required field is missing\n" +
 				`stack.yaml:8:31: spec.auth.migrate.cmd: unknown field "cmd"; allowed: component, command`},
