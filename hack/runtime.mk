@@ -7,7 +7,10 @@
 # `make test-runtime` starts a real single-node cluster (internal/realnode)
 # and deploys the reference stack on it.
 
-IMAGE     ?= ghcr.io/authstack/authstack:$(VERSION)
+# The tag the binary itself renders as its purge image (a release's
+# vX.Y.Z, else :dev), so `minikube image load` gives the image the output
+# names. Expanded in the recipe, after `build`.
+IMAGE     ?= $(shell $(AUTHSTACK_BIN) version 2>/dev/null | sed -n 's/^purge image: //p')
 IMAGE_TAR ?= bin/authstack-image.tar
 KUBE_VERSION       ?= v1.37.2
 CONTAINERD_VERSION ?= v2.4.2
@@ -29,4 +32,4 @@ test-runtime: image install-node
 	AUTHSTACK_CONTAINERD_BIN=$(abspath $(CACHE)/containerd/$(CONTAINERD_VERSION)) \
 	AUTHSTACK_CACHE=$(CACHE) \
 	go test -count=1 -timeout=30m -v ./test/runtime/ 2>&1 | tee $(CACHE)/runtime.log; \
-	rc=$$?; grep '^runtime:' $(CACHE)/runtime.log | tail -n 1; exit $$rc
+	rc=$$?; grep -a '^runtime:' $(CACHE)/runtime.log | tail -n 1; exit $$rc
