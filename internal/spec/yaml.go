@@ -495,7 +495,15 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 	f, err = cueyaml.Extract(filename, data)
 	if err != nil {
 		// ParseYAML accepted what CUE's decoder does not.
-		e := &FieldError{Pos: token.Position{Filename: filename}, Msg: "found YAML that the validator cannot read, allowed: plain mappings, lists and scalars"}
+		// At CUE's position when it has one, else at the first AuthStack:
+		// every line of a message has a position.
+		e := &FieldError{Pos: token.Position{Filename: filename, Line: 1, Column: 1}, Msg: "found YAML that the validator cannot read, allowed: plain mappings, lists and scalars"}
+		for _, doc := range yf.Docs {
+			if len(doc.Content) == 1 && isAuthStack(doc.Content[0]) {
+				e.Pos.Line, e.Pos.Column = doc.Content[0].Line, doc.Content[0].Column
+				break
+			}
+		}
 		if es := cueerrors.Errors(err); len(es) > 0 && es[0].Position().IsValid() {
 			e.Pos = es[0].Position().Position()
 			e.Pos.Filename = filename
