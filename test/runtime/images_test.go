@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/authstack/authstack/internal/ociimage"
@@ -22,7 +23,11 @@ const (
 	helloImage    = "authstack.local/hello:1"
 	frontendImage = "authstack.local/shop-frontend:1"
 	apiImage      = "authstack.local/shop-api:1"
-	appUser       = "10001:10001"
+	// The same app without MIGRATE_ON_START, for the stack whose tables
+	// only spec.auth.migrate's Job creates.
+	frontendJobImage = "authstack.local/shop-frontend-nomigrate:1"
+	apiJobImage      = "authstack.local/shop-api-nomigrate:1"
+	appUser          = "10001:10001"
 )
 
 type testImages struct {
@@ -77,8 +82,9 @@ func checkAuthstackImage(t *testing.T, file, ref string) {
 // buildAppImage builds the Better Auth app image: the machine's Node.js
 // binary with the shared libraries ldd lists, better-auth (and pg) from
 // npm as e2e/better-auth pins and installs them, and app/server.mjs. One
-// layer, two references that differ only in $PORT: the frontend (3000)
-// and the backend-api (8000) of the reference stack.
+// layer, four references that differ only in their env: $PORT, the
+// frontend (3000) and the backend-api (8000), and MIGRATE_ON_START=1
+// (the reference stack's images) or not (the migrate stack's).
 func buildAppImage(t *testing.T, out string) {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -128,15 +134,29 @@ func buildAppImage(t *testing.T, out string) {
 		WorkDir:    "/app",
 		User:       appUser,
 	}
+	base, err := ociimage.Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := base.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
 	images := map[string]v1.Image{}
-	for ref, port := range map[string]string{frontendImage: "3000", apiImage: "8000"} {
-		s := spec
-		s.Env = []string{"PORT=" + port}
-		img, err := ociimage.Build(s)
+	for _, v := range []struct {
+		ref, port string
+		onStart   bool
+	}{{frontendImage, "3000", true}, {apiImage, "8000", true}, {frontendJobImage, "3000", false}, {apiJobImage, "8000", false}} {
+		c := *cf.Config.DeepCopy()
+		c.Env = append(c.Env, "PORT="+v.port)
+		if v.onStart {
+			c.Env = append(c.Env, "MIGRATE_ON_START=1")
+		}
+		img, err := mutate.Config(base, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		images[ref] = img
+		images[v.ref] = img
 	}
 	if err := ociimage.Write(out, images); err != nil {
 		t.Fatal(err)

@@ -179,7 +179,7 @@ func rotate(t *testing.T, e *stackEnv, c authClient, r rotation) *failures {
 	time.Sleep(10 * time.Second)
 	stopLoad()
 
-	if out := kubectl(t, e.node, nil, "-n", stackNS, "get", "job", oldJob, "--ignore-not-found", "-o", "name"); out != "" {
+	if out := kubectl(t, e.node, nil, "-n", e.ns, "get", "job", oldJob, "--ignore-not-found", "-o", "name"); out != "" {
 		t.Errorf("the old purge Job %s was not pruned", oldJob)
 	}
 	if e.job == oldJob {

@@ -24,7 +24,8 @@ var summary = struct {
 	ready, pods       int
 	signin            string
 	single, versioned *failures
-}{signin: "fail"}
+	migrate           string // ok, fail, or n/a when not run
+}{signin: "fail", migrate: "n/a"}
 
 // failures of one rotation: sign counts iterations that got no JWT because
 // sign-in or the signing failed, verify the failed verifications of
@@ -45,8 +46,8 @@ func (f *failures) String(kind string) string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	s := &summary
-	fmt.Printf("runtime: ready=%d/%d signin=%s versioned-failed-sign=%s versioned-failed-verify=%s single-failed-sign=%s single-failed-verify=%s\n",
-		s.ready, s.pods, s.signin, s.versioned.String("sign"), s.versioned.String("verify"), s.single.String("sign"), s.single.String("verify"))
+	fmt.Printf("runtime: ready=%d/%d signin=%s versioned-failed-sign=%s versioned-failed-verify=%s single-failed-sign=%s single-failed-verify=%s migrate=%s\n",
+		s.ready, s.pods, s.signin, s.versioned.String("sign"), s.versioned.String("verify"), s.single.String("sign"), s.single.String("verify"), s.migrate)
 	os.Exit(code)
 }
 

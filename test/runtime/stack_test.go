@@ -36,20 +36,29 @@ const (
 
 // stackEnv is what the stack checks share.
 type stackEnv struct {
-	node   *realnode.Node
-	bin    string // authstack binary
-	dir    string // render input: stack.yaml and the Secret
-	images map[string]string
-	db     string // DATABASE_URL
-	job    string // name of the current purge Job
-	legacy string // the current BETTER_AUTH_SECRET value
+	node *realnode.Node
+	ns   string // the stack's namespace: spec.namespace, rewritten when not stackNS
+	// migrate, when set, is the spec.auth.migrate line the test adds.
+	migrate string
+	// summarize: the checks of this stack are the summary's figures.
+	summarize bool
+	bin       string // authstack binary
+	dir       string // render input: stack.yaml and the Secret
+	images    map[string]string
+	db        string // DATABASE_URL
+	job       string // name of the current purge Job
+	// migrated is the name of the last migration Job deploy ran, and
+	// migrateDone when it completed (its status.completionTime).
+	migrated    string
+	migrateDone time.Time
+	legacy      string // the current BETTER_AUTH_SECRET value
 }
 
 // stackTest deploys the reference stack's minikube render with the local
 // images, checks it serves, then rotates its secret under load.
 func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 	env := &stackEnv{
-		node: node, bin: os.Getenv("AUTHSTACK_BIN"), dir: dir,
+		node: node, bin: os.Getenv("AUTHSTACK_BIN"), dir: dir, ns: stackNS, summarize: true,
 		images: map[string]string{
 			"ghcr.io/acme/shop-frontend:1.4.2": frontendImage,
 			"ghcr.io/acme/shop-api:2.0.0":      apiImage,
@@ -61,11 +70,12 @@ func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	env.db = startPostgres(t, node)
+	pg := startPostgres(t, node)
+	env.db = pg.url("authstack")
 	phase(t, "PostgreSQL up in the node's network namespace", time.Since(start))
 
 	kubectl(t, node, []byte(fmt.Sprintf(restrictedNS, stackNS)), "apply", "-f", "-")
-	kubectl(t, node, []byte(dbSecret(env.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
+	kubectl(t, node, []byte(dbSecret(stackNS, env.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
 	env.writeInput(t, newSecret(t))
 
 	start = time.Now()
@@ -80,25 +90,25 @@ func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 	if t.Failed() {
 		return
 	}
-	t.Run("RotateSingleSecret", func(t *testing.T) {
+	rotated := t.Run("RotateSingleSecret", func(t *testing.T) {
 		f := rotate(t, env, client, singleSecret)
 		summary.Lock()
 		summary.single = f
 		summary.Unlock()
 	})
-	if t.Failed() {
-		return
+	if rotated {
+		t.Run("RotateVersioned", func(t *testing.T) {
+			// Switch the stack to versioned secrets (not measured), then
+			// rotate by prepending a new version.
+			env.writeFiles(t, "secrets", env.legacy, "1:"+env.legacy)
+			env.deploy(t, nil)
+			f := rotate(t, env, client, versionedSecret)
+			summary.Lock()
+			summary.versioned = f
+			summary.Unlock()
+		})
 	}
-	t.Run("RotateVersioned", func(t *testing.T) {
-		// Switch the stack to versioned secrets (not measured), then
-		// rotate by prepending a new version.
-		env.writeFiles(t, "secrets", env.legacy, "1:"+env.legacy)
-		env.deploy(t, nil)
-		f := rotate(t, env, client, versionedSecret)
-		summary.Lock()
-		summary.versioned = f
-		summary.Unlock()
-	})
+	t.Run("Migrate", func(t *testing.T) { migrateTest(t, env, pg, imgs) })
 }
 
 // writeInput writes the render input: the reference stack's spec as it is,
@@ -117,29 +127,52 @@ func (e *stackEnv) writeFiles(t *testing.T, versionsKey, legacy, versions string
 		t.Fatal(err)
 	}
 	data := fmt.Sprintf("  better-auth-secret: %s\n", legacy)
-	if versionsKey != "" {
-		const key = "      key: better-auth-secret\n"
-		if !bytes.Contains(spec, []byte(key)) {
-			t.Fatalf("examples/shop/stack.yaml has no %q", key)
+	edit := func(line, add string) {
+		t.Helper()
+		if !bytes.Contains(spec, []byte(line)) {
+			t.Fatalf("examples/shop/stack.yaml has no %q", line)
 		}
-		spec = bytes.Replace(spec, []byte(key), []byte(key+"      versionsKey: "+versionsKey+"\n"), 1)
+		spec = bytes.Replace(spec, []byte(line), []byte(add), 1)
+	}
+	const key = "      key: better-auth-secret\n"
+	if e.migrate != "" {
+		edit(key, key+"    "+e.migrate+"\n")
+	}
+	if versionsKey != "" {
+		edit(key, key+"      versionsKey: "+versionsKey+"\n")
 		data += fmt.Sprintf("  %s: %q\n", versionsKey, versions)
+	}
+	if e.ns != stackNS {
+		edit("  namespace: "+stackNS+"\n", "  namespace: "+e.ns+"\n")
 	}
 	if err := os.WriteFile(filepath.Join(e.dir, "stack.yaml"), spec, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: %s\ntype: Opaque\nstringData:\n%s", stackNS, data)
+	s := fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: better-auth-secret\n  namespace: %s\ntype: Opaque\nstringData:\n%s", e.ns, data)
 	if err := os.WriteFile(filepath.Join(e.dir, "better-auth-secret.yaml"), []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.legacy = legacy
 }
 
-// render runs `authstack render --target minikube` and maps the images; it
-// returns the documents without the purge Job, the Job's document, the
-// Job's name and whether the auth Secret is among the documents (render
-// may pass it through; then it is applied with the rest).
-func (e *stackEnv) render(t *testing.T) (app []byte, job []byte, jobName string, hasSecret bool) {
+// rendered is one render, split as deploy applies it.
+type rendered struct {
+	app       []byte // every document but the purge Job
+	purge     []byte // the purge Job
+	purgeName string
+	// The migration Job (spec.auth.migrate) with its ServiceAccount and
+	// NetworkPolicy (label app.kubernetes.io/component: migrate) and the
+	// auth Secret if rendered (the Job reads it), all also in app, and the
+	// Job's name; empty without spec.auth.migrate.
+	migrate     []byte
+	migrateName string
+	hasSecret   bool // the auth Secret is among the documents
+}
+
+// render runs `authstack render --target minikube` and maps the images.
+// render may pass the auth Secret through; then it is applied with the
+// rest.
+func (e *stackEnv) render(t *testing.T) rendered {
 	t.Helper()
 	cmd := exec.Command(e.bin, "render", "-f", e.dir, "--target", stackTarget)
 	var stderr bytes.Buffer
@@ -149,29 +182,46 @@ func (e *stackEnv) render(t *testing.T) (app []byte, job []byte, jobName string,
 		t.Fatalf("authstack render: %v\n%s", err, stderr.String())
 	}
 	out = e.mapImages(t, out)
-	var appDocs []string
+	var r rendered
+	var appDocs, migrateDocs []string
 	for _, doc := range strings.Split(string(out), "\n---\n") {
 		var meta struct {
 			Kind     string
-			Metadata struct{ Name string }
+			Metadata struct {
+				Name   string
+				Labels map[string]string
+			}
 		}
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			t.Fatalf("rendered document: %v", err)
 		}
-		hasSecret = hasSecret || meta.Kind == "Secret" && meta.Metadata.Name == "better-auth-secret"
-		if meta.Kind == "Job" {
-			if jobName != "" {
-				t.Fatalf("two Jobs rendered: %s, %s", jobName, meta.Metadata.Name)
+		secret := meta.Kind == "Secret" && meta.Metadata.Name == "better-auth-secret"
+		r.hasSecret = r.hasSecret || secret
+		migrate := meta.Metadata.Labels["app.kubernetes.io/component"] == "migrate"
+		switch {
+		case meta.Kind == "Job" && migrate:
+			r.migrateName = meta.Metadata.Name
+		case meta.Kind == "Job":
+			if r.purgeName != "" {
+				t.Fatalf("two purge Jobs rendered: %s, %s", r.purgeName, meta.Metadata.Name)
 			}
-			job, jobName = []byte(doc), meta.Metadata.Name
+			r.purge, r.purgeName = []byte(doc), meta.Metadata.Name
 			continue
+		}
+		if migrate || secret {
+			migrateDocs = append(migrateDocs, doc)
 		}
 		appDocs = append(appDocs, doc)
 	}
-	if jobName == "" {
+	if r.purgeName == "" {
 		t.Fatal("no purge Job rendered")
 	}
-	return []byte(strings.Join(appDocs, "\n---\n")), job, jobName, hasSecret
+	if (e.migrate != "") != (r.migrateName != "") {
+		t.Fatalf("spec.auth.migrate %q, rendered migration Job %q", e.migrate, r.migrateName)
+	}
+	r.app = []byte(strings.Join(appDocs, "\n---\n"))
+	r.migrate = []byte(strings.Join(migrateDocs, "\n---\n"))
+	return r
 }
 
 var imageLine = regexp.MustCompile(`(?m)^(\s*image: )(\S+)$`)
@@ -203,33 +253,48 @@ func (e *stackEnv) mapImages(t *testing.T, manifests []byte) []byte {
 func (e *stackEnv) apply(t *testing.T, manifests []byte) {
 	t.Helper()
 	kubectl(t, e.node, manifests, "apply", "--server-side", "--field-manager="+fieldManager,
-		"--prune", "--applyset="+applySet, "--namespace="+stackNS, "--validate=strict", "-f", "-")
+		"--prune", "--applyset="+applySet, "--namespace="+e.ns, "--validate=strict", "-f", "-")
 }
 
-// deploy follows the README's order for kubectl: apply (pruning the old
-// Job), wait for every Deployment's rollout, then apply the new Job and
-// wait for it to complete. mark, when set, is called at each step (the
-// load client's phases).
+// deploy follows the README's order for kubectl: with spec.auth.migrate,
+// first apply the migration Job with its ServiceAccount and NetworkPolicy
+// (`-l app.kubernetes.io/component=migrate`, no pruning: the running
+// Deployments stay) and wait for it to complete; then apply (pruning the
+// old Jobs), wait for every Deployment's rollout, then apply the new purge
+// Job and wait for it to complete. mark, when set, is called at each step
+// (the load client's phases).
 func (e *stackEnv) deploy(t *testing.T, mark func(string)) {
 	t.Helper()
 	if mark == nil {
 		mark = func(string) {}
 	}
-	app, job, jobName, hasSecret := e.render(t)
-	mark("apply")
-	if !hasSecret {
+	r := e.render(t)
+	if !r.hasSecret {
 		// render leaves the Secret out: apply it as its owner would.
 		kubectl(t, e.node, nil, "apply", "--server-side", "--field-manager=user", "-f", filepath.Join(e.dir, "better-auth-secret.yaml"))
 	}
-	e.apply(t, app)
+	if r.migrateName != "" {
+		mark("migrate")
+		kubectl(t, e.node, r.migrate, "apply", "--server-side", "--field-manager="+fieldManager,
+			"--namespace="+e.ns, "--validate=strict", "-f", "-")
+		kubectl(t, e.node, nil, "-n", e.ns, "wait", "--for=condition=complete", "job/"+r.migrateName, "--timeout="+rollTimeout)
+		done := kubectl(t, e.node, nil, "-n", e.ns, "get", "job", r.migrateName, "-o", "jsonpath={.status.completionTime}")
+		at, err := time.Parse(time.RFC3339, done)
+		if err != nil {
+			t.Fatalf("migration Job %s completionTime %q: %v", r.migrateName, done, err)
+		}
+		e.migrated, e.migrateDone = r.migrateName, at
+	}
+	mark("apply")
+	e.apply(t, r.app)
 	mark("rollout")
 	for _, d := range []string{frontendSvc, apiSvc} {
-		kubectl(t, e.node, nil, "-n", stackNS, "rollout", "status", "deployment/"+d, "--timeout="+rollTimeout)
+		kubectl(t, e.node, nil, "-n", e.ns, "rollout", "status", "deployment/"+d, "--timeout="+rollTimeout)
 	}
 	mark("purge")
-	e.apply(t, append(append(app, "\n---\n"...), job...))
-	kubectl(t, e.node, nil, "-n", stackNS, "wait", "--for=condition=complete", "job/"+jobName, "--timeout="+rollTimeout)
-	e.job = jobName
+	e.apply(t, append(append(r.app, "\n---\n"...), r.purge...))
+	kubectl(t, e.node, nil, "-n", e.ns, "wait", "--for=condition=complete", "job/"+r.purgeName, "--timeout="+rollTimeout)
+	e.job = r.purgeName
 	mark("after")
 }
 
@@ -237,7 +302,7 @@ func (e *stackEnv) deploy(t *testing.T, mark func(string)) {
 // read-only root filesystem, and records the figures for the summary.
 func (e *stackEnv) checkPods(t *testing.T) {
 	t.Helper()
-	out := kubectl(t, e.node, nil, "-n", stackNS, "get", "pods", "-o", "json")
+	out := kubectl(t, e.node, nil, "-n", e.ns, "get", "pods", "-o", "json")
 	var list struct {
 		Items []struct {
 			Metadata struct {
@@ -283,16 +348,18 @@ func (e *stackEnv) checkPods(t *testing.T) {
 			}
 		}
 	}
-	summary.Lock()
-	summary.ready, summary.pods = ready, pods
-	summary.Unlock()
+	if e.summarize {
+		summary.Lock()
+		summary.ready, summary.pods = ready, pods
+		summary.Unlock()
+	}
 	if pods != 3 {
 		t.Errorf("%d pods of the Deployments, want 3 (frontend 2, backend-api 1)", pods)
 	}
 	t.Logf("pods Ready: %d/%d", ready, pods)
 	// The root filesystem really is read-only, and /tmp (an emptyDir) is not.
 	probe := `const fs=require("fs");for(const p of ["/x","/tmp/x"]){try{fs.writeFileSync(p,"x");console.log(p+"=ok")}catch(e){console.log(p+"="+e.code)}}`
-	got := kubectl(t, e.node, nil, "-n", stackNS, "exec", "deployment/"+frontendSvc, "--", "/usr/bin/node", "-e", probe)
+	got := kubectl(t, e.node, nil, "-n", e.ns, "exec", "deployment/"+frontendSvc, "--", "/usr/bin/node", "-e", probe)
 	if strings.Join(strings.Fields(got), " ") != "/x=EROFS /tmp/x=ok" {
 		t.Errorf("writes in the frontend pod: %q, want /x=EROFS /tmp/x=ok", got)
 	}
@@ -301,7 +368,7 @@ func (e *stackEnv) checkPods(t *testing.T) {
 // serviceURL is the base URL of a Service's ClusterIP.
 func (e *stackEnv) serviceURL(t *testing.T, svc, port string) string {
 	t.Helper()
-	ip := kubectl(t, e.node, nil, "-n", stackNS, "get", "service", svc, "-o", "jsonpath={.spec.clusterIP}")
+	ip := kubectl(t, e.node, nil, "-n", e.ns, "get", "service", svc, "-o", "jsonpath={.spec.clusterIP}")
 	return "http://" + ip + ":" + port
 }
 
@@ -341,9 +408,11 @@ func signInCheck(t *testing.T, e *stackEnv, c authClient) {
 	if err := verifyJWT(tok, keys, time.Now()); err != nil {
 		t.Fatalf("JWT from /token does not verify against /jwks: %v", err)
 	}
-	summary.Lock()
-	summary.signin = "ok"
-	summary.Unlock()
+	if e.summarize {
+		summary.Lock()
+		summary.signin = "ok"
+		summary.Unlock()
+	}
 }
 
 // newSecret returns a fresh random auth secret (never printed).
@@ -356,14 +425,44 @@ func newSecret(t *testing.T) string {
 	return hex.EncodeToString(b)
 }
 
-func dbSecret(url string) string {
-	return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-credentials\n  namespace: %s\ntype: Opaque\nstringData:\n  database-url: %q\n", stackNS, url)
+func dbSecret(ns, url string) string {
+	return fmt.Sprintf("apiVersion: v1\nkind: Secret\nmetadata:\n  name: postgres-credentials\n  namespace: %s\ntype: Opaque\nstringData:\n  database-url: %q\n", ns, url)
+}
+
+// pgServer is the test's PostgreSQL: bin is its binaries' directory, dir
+// holds its data and its Unix socket (local connections are trusted).
+type pgServer struct{ bin, dir, password string }
+
+// url is the URL of database db for the pods (on the node IP).
+func (p *pgServer) url(db string) string {
+	return "postgres://authstack:" + p.password + "@" + realnode.NodeIP + ":5432/" + db + "?sslmode=disable"
+}
+
+// psql runs psql as the postgres user over the Unix socket; extra are its
+// further arguments (e.g. -c SQL). Its output is returned trimmed.
+func (p *pgServer) psql(t *testing.T, db string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"-u", "postgres", "--", p.bin + "/psql", "-h", p.dir, "-p", "5432", "-U", "authstack", "-d", db, "-XAt", "-v", "ON_ERROR_STOP=1"}, extra...)
+	out, err := exec.Command("runuser", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql %v: %v\n%s", extra, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// createDB creates database db.
+func (p *pgServer) createDB(t *testing.T, db string) {
+	t.Helper()
+	if out, err := exec.Command("runuser", "-u", "postgres", "--", p.bin+"/createdb", "-h", p.dir, "-p", "5432", "-U", "authstack", db).CombinedOutput(); err != nil {
+		t.Fatalf("createdb %s: %v\n%s", db, err, out)
+	}
 }
 
 // startPostgres runs Debian's PostgreSQL as a process inside the node's
-// network namespace, on the node IP, and returns its URL. It is stopped
-// before the node (and killed with the namespace's processes if not).
-func startPostgres(t *testing.T, node *realnode.Node) string {
+// network namespace, on the node IP, with a database "authstack". It is
+// stopped before the node (and killed with the namespace's processes if
+// not).
+func startPostgres(t *testing.T, node *realnode.Node) *pgServer {
 	t.Helper()
 	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	if len(bins) == 0 {
@@ -412,6 +511,7 @@ func startPostgres(t *testing.T, node *realnode.Node) string {
 		out, err := node.Command(bin+"/pg_isready", "-h", realnode.NodeIP, "-p", "5432").CombinedOutput()
 		return err == nil, string(out)
 	})
-	run(exec.Command("runuser", asPG(bin+"/createdb", "-h", dir, "-p", "5432", "-U", "authstack", "authstack")...))
-	return "postgres://authstack:" + password + "@" + realnode.NodeIP + ":5432/authstack?sslmode=disable"
+	pg := &pgServer{bin: bin, dir: dir, password: password}
+	pg.createDB(t, "authstack")
+	return pg
 }

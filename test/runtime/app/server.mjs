@@ -3,8 +3,15 @@
 // ($DATABASE_URL), secret from $BETTER_AUTH_SECRET (or BETTER_AUTH_SECRETS),
 // base URL from $BETTER_AUTH_URL, as the rendered Deployments set them.
 // Listens on $PORT. GET /api/health and /health answer 200 once the
-// database answers (the rendered readiness probes); /api/auth/* is Better
-// Auth (sign-up/sign-in, /api/auth/token, /api/auth/jwks).
+// schema is complete and the database answers (the rendered readiness
+// probes); /api/auth/* is Better Auth (sign-up/sign-in, /api/auth/token,
+// /api/auth/jwks).
+//
+//   node server.mjs           serve; with MIGRATE_ON_START=1 (the image env
+//                             of the reference stack's images) create the
+//                             tables first, else wait until they exist
+//   node server.mjs migrate   create Better Auth's tables, then exit (the
+//                             command of spec.auth.migrate's Job)
 import http from "node:http";
 import pg from "pg";
 import { betterAuth } from "better-auth";
@@ -27,24 +34,38 @@ const options = {
 const auth = betterAuth(options);
 const handler = toNodeHandler(auth);
 
+if (process.argv[2] === "migrate") {
+  const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(options);
+  await runMigrations();
+  console.log(`migrate: created ${toBeCreated.length} tables, added columns to ${toBeAdded.length}`);
+  await pool.end();
+  process.exit(0);
+}
+
 // Replicas start together: a migration that loses the race to create a
-// table is retried, and then finds nothing left to do.
+// table is retried, and then finds nothing left to do. Without
+// MIGRATE_ON_START the app only checks, and stays unready until a
+// migration Job has created everything.
+const onStart = process.env.MIGRATE_ON_START === "1";
 async function migrate() {
   for (let i = 0; ; i++) {
     try {
-      const { runMigrations } = await getMigrations(options);
-      await runMigrations();
+      const { toBeCreated, toBeAdded, runMigrations } = await getMigrations(options);
+      if (onStart) await runMigrations();
+      else if (toBeCreated.length + toBeAdded.length > 0) {
+        throw new Error(`schema incomplete: ${toBeCreated.length} tables missing, ${toBeAdded.length} to alter (run the migration)`);
+      }
       return;
     } catch (err) {
-      if (i >= 30) throw err;
-      console.error(`migration attempt ${i + 1}: ${err?.message ?? err}`);
+      if (onStart && i >= 30) throw err;
+      console.error(`schema check ${i + 1}: ${err?.message ?? err}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
 }
 
 let migrated = false;
-migrate().then(() => { migrated = true; console.log("schema ready"); },
+migrate().then(() => { migrated = true; console.log(onStart ? "schema ready (migrated on start)" : "schema ready"); },
   (err) => { console.error(`migration failed: ${err}`); process.exit(1); });
 
 http.createServer(async (req, res) => {
