@@ -318,6 +318,13 @@ func TestVersionedAndMigrate(t *testing.T) {
 			t.Errorf("migrate Job has no %s:\n%s", want, migrateJob)
 		}
 	}
+	// Argo CD applies a wave only once the one before is healthy: what the
+	// migration Job needs must be in its wave, not in the Deployments' 0.
+	for _, p := range []string{"bases/migrate/serviceaccount.yaml", "bases/migrate/networkpolicy.yaml"} {
+		if f := string(res.Tree.File(p)); !strings.Contains(f, "argocd.argoproj.io/sync-wave: \"-1\"") {
+			t.Errorf("%s is not in the migration's sync-wave:\n%s", p, f)
+		}
+	}
 	dep := string(res.Tree.File("bases/web/deployment.yaml"))
 	if !strings.Contains(dep, "config.kubernetes.io/depends-on: batch/namespaces/journal/Job/"+first+"\n") {
 		t.Errorf("Deployment does not depend on the migration:\n%s", dep)
