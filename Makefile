@@ -49,6 +49,8 @@ test: build tools test-go test-fuzz test-e2e test-jwks test-better-auth test-rot
 test-go: $(KUSTOMIZE)
 	go vet ./...
 	KUSTOMIZE=$(KUSTOMIZE) go test -count=1 $$(go list ./... | grep -v -e /internal/jwks -e /internal/testdb -e /test/)
+	# Renders share kyaml's process-wide schema: the race detector watches the lock.
+	CGO_ENABLED=1 go test -race -count=1 -run TestRenderConcurrently ./internal/tree
 
 # Each fuzz target for FUZZTIME (Go native fuzzing, seeds in
 # internal/*/testdata/fuzz); test-go already runs the seeds. A failing input

@@ -9,6 +9,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	_ "embed"
 
@@ -69,10 +70,17 @@ func (t *Tree) Roots() []string {
 //go:embed openapi.json
 var openAPISchema []byte
 
+// renderMu serialises renders: krusty reads, and Render sets and resets,
+// kyaml's process-wide OpenAPI schema, so two renders at once would see each
+// other's schema (or none).
+var renderMu sync.Mutex
+
 // Render runs kustomize over the overlay directory dir (e.g. "overlays/eks")
-// and returns the final manifests as a YAML stream. Like krusty, it sets
-// kyaml's process-wide OpenAPI schema, so renders must not run concurrently.
+// and returns the final manifests as a YAML stream. It may be called from
+// several goroutines: renders take turns around kyaml's process-wide schema.
 func (t *Tree) Render(dir string) ([]byte, error) {
+	renderMu.Lock()
+	defer renderMu.Unlock()
 	fsys := filesys.MakeFsInMemory()
 	for p, data := range t.files {
 		if err := fsys.WriteFile("/"+p, data); err != nil {

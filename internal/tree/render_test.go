@@ -1,0 +1,41 @@
+package tree_test
+
+import (
+	"sync"
+	"testing"
+)
+
+// Renders from several goroutines give what one render alone gives: they
+// take turns around kyaml's process-wide OpenAPI schema, which each render
+// sets and resets. Run with -race (test-go does) to see the shared state.
+func TestRenderConcurrently(t *testing.T) {
+	tr := compiled(t, "shop")
+	targets := []string{"overlays/eks", "overlays/gke", "overlays/aks", "overlays/minikube"}
+	want := map[string]string{}
+	for _, dir := range targets {
+		out, err := tr.Render(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[dir] = string(out)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(targets))
+	for range 4 {
+		for _, dir := range targets {
+			wg.Go(func() {
+				out, err := tr.Render(dir)
+				if err != nil {
+					errs <- dir + ": " + err.Error()
+				} else if string(out) != want[dir] {
+					errs <- dir + ": differs from a render alone"
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
