@@ -15,8 +15,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/internal/krm"
-	buildinfo "github.com/authstack/authstack/internal/version"
 	"github.com/authstack/authstack/internal/redact"
+	buildinfo "github.com/authstack/authstack/internal/version"
 )
 
 // version and commit are set at build time with
