@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/yaml"
 )
 
 // Change is one file where a directory differs from the tree.
@@ -62,7 +61,7 @@ func (t *Tree) Diff(dir string) ([]Change, error) {
 				return nil
 			}
 			if hasManifest {
-				if owned[p] {
+				if _, ok := owned[p]; ok {
 					changes = append(changes, Change{p, "extra"})
 				}
 				return nil
@@ -84,31 +83,16 @@ func (t *Tree) Diff(dir string) ([]Change, error) {
 	return changes, nil
 }
 
-// ownedManifest is where a build that records what it generated keeps that
-// record (a GeneratedFiles object listing the files and their sums).
-const ownedManifest = ".authstack/generated.yaml"
-
-// readOwned returns the paths that dir's record of generated files lists,
-// and whether dir has such a record. With one, it alone says which files
+// readOwned returns the files that dir's record of generated files lists,
+// and whether dir has a valid one. With one, it alone says which files
 // authstack generated: anything else is the user's.
-func readOwned(dir string) (map[string]bool, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ownedManifest)))
+func readOwned(dir string) (Owned, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ManifestPath)))
 	if err != nil {
 		return nil, false
 	}
-	var m struct {
-		APIVersion string            `json:"apiVersion"`
-		Kind       string            `json:"kind"`
-		Files      map[string]string `json:"files"`
-	}
-	if yaml.Unmarshal(data, &m) != nil || m.Kind != "GeneratedFiles" || m.APIVersion != "authstack.dev/v1alpha1" {
-		return nil, false
-	}
-	owned := make(map[string]bool, len(m.Files))
-	for p := range m.Files {
-		owned[path.Clean(p)] = true
-	}
-	return owned, true
+	owned, err := ParseManifest(data)
+	return owned, err == nil
 }
 
 // generated reports whether a file not in the tree is one authstack wrote

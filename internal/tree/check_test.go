@@ -52,7 +52,7 @@ func TestDiff(t *testing.T) {
 			"bases/a.yaml": "a: 1\n", "bases/b.yaml": "b: 1\n", "overlays/eks/kustomization.yaml": "resources: [../../bases]\n",
 			"bases/gone.yaml":           "gone: 1\n", // recorded: extra, label or not
 			"bases/old/service.yaml":    managed,     // not recorded: the user's
-			".authstack/generated.yaml": "apiVersion: authstack.dev/v1alpha1\nkind: GeneratedFiles\nmetadata:\n  name: authstack-generated\nfiles:\n  bases/a.yaml: x\n  bases/gone.yaml: y\n",
+			".authstack/generated.yaml": "apiVersion: authstack.dev/v1alpha1\nkind: GeneratedFiles\nmetadata:\n  name: authstack-generated\nfiles:\n  bases/a.yaml: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  bases/gone.yaml: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n",
 		}, []string{"extra: bases/gone.yaml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
