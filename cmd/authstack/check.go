@@ -11,8 +11,8 @@ import (
 // addGitOpsFlags adds the flags that GitOps pipelines use to the build and
 // render commands: build --check (CI keeping a committed tree current, for
 // Flux) and render --target-from-env (Argo CD's plugin).
-func addGitOpsFlags(root *cobra.Command) {
-	addBuildCheck(root)
+func addGitOpsFlags(root *cobra.Command, src *sources) {
+	addBuildCheck(root, src)
 	addRenderTargetFromEnv(root)
 }
 
@@ -20,7 +20,7 @@ func addGitOpsFlags(root *cobra.Command) {
 // instead of writing it, for the CI step that keeps a committed, hydrated
 // tree current (Flux deploys that tree: its kustomize-controller runs no
 // plugins).
-func addBuildCheck(root *cobra.Command) {
+func addBuildCheck(root *cobra.Command, src *sources) {
 	build := subcommand(root, "build")
 	var check bool
 	build.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 listing the files of DIR that are stale, missing or extra")
@@ -35,7 +35,7 @@ func addBuildCheck(root *cobra.Command) {
 		if out == "" {
 			return usageError{errors.New("no output directory: pass -o DIR")}
 		}
-		st, res, err := compileOne(cmd, files)
+		st, res, err := compileOne(cmd, src, files)
 		if err != nil {
 			return err
 		}

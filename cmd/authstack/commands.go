@@ -23,12 +23,17 @@ func addFilenameFlag(cmd *cobra.Command, files *[]string) {
 		"spec and secret files, directories of them, or - for standard input (repeatable)")
 }
 
-// read loads the inputs and prints the specs' warnings.
-func read(cmd *cobra.Command, files []string) (*input.Input, error) {
+// read loads the inputs, validated with src's schema, and prints the
+// specs' warnings.
+func read(cmd *cobra.Command, src *sources, files []string) (*input.Input, error) {
 	if len(files) == 0 {
 		return nil, usageError{errors.New("no input: pass -f FILE")}
 	}
-	in, err := input.Read(files, cmd.InOrStdin())
+	schema, err := src.schema()
+	if err != nil {
+		return nil, err
+	}
+	in, err := input.ReadWith(schema, files, cmd.InOrStdin())
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +50,8 @@ func printWarnings(w io.Writer, warnings spec.Errors) {
 }
 
 // compileOne compiles the only AuthStack of the inputs, for targets (or all).
-func compileOne(cmd *cobra.Command, files []string, targets ...string) (*spec.Stack, *compile.Result, error) {
-	in, err := read(cmd, files)
+func compileOne(cmd *cobra.Command, src *sources, files []string, targets ...string) (*spec.Stack, *compile.Result, error) {
+	in, err := read(cmd, src, files)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +74,7 @@ func compileInput(in *input.Input, targets ...string) (*spec.Stack, *compile.Res
 	return st, res, nil
 }
 
-func newBuildCommand() *cobra.Command {
+func newBuildCommand(src *sources) *cobra.Command {
 	var files []string
 	var out string
 	cmd := &cobra.Command{
@@ -90,7 +95,7 @@ tree to the new one is all or nothing, and on error DIR is unchanged.`,
 			if err := tree.Recover(out); err != nil {
 				return err
 			}
-			st, res, err := compileOne(cmd, files)
+			st, res, err := compileOne(cmd, src, files)
 			if err != nil {
 				return err
 			}
@@ -107,7 +112,7 @@ tree to the new one is all or nothing, and on error DIR is unchanged.`,
 	return cmd
 }
 
-func newRenderCommand() *cobra.Command {
+func newRenderCommand(src *sources) *cobra.Command {
 	var files []string
 	var target string
 	cmd := &cobra.Command{
@@ -123,7 +128,7 @@ transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 			if target == "" {
 				return usageError{errors.New("no target: pass --target NAME")}
 			}
-			in, err := read(cmd, files)
+			in, err := read(cmd, src, files)
 			if err != nil {
 				return err
 			}
@@ -150,18 +155,18 @@ transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 		},
 	}
 	addFilenameFlag(cmd, &files)
-	cmd.Flags().StringVar(&target, "target", "", "the target to render: minikube, eks, gke or aks")
+	cmd.Flags().StringVar(&target, "target", "", "the target to render: "+src.platformList("or"))
 	return cmd
 }
 
-func newVetCommand() *cobra.Command {
+func newVetCommand(src *sources) *cobra.Command {
 	var files []string
 	cmd := &cobra.Command{
 		Use:     "vet -f FILE...",
 		Short:   "Validate AuthStack specs without writing anything",
 		Example: `  authstack vet -f stack.yaml`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := read(cmd, files)
+			in, err := read(cmd, src, files)
 			if err != nil {
 				return err
 			}

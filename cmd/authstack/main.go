@@ -42,7 +42,7 @@ func main() {
 			os.Exit(1)
 		}
 	}()
-	root := newRootCommand()
+	root := newRootCommand(embedded())
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteC()
 	var ue usageError
@@ -72,14 +72,15 @@ func tuneGC() {
 	}
 }
 
-func newRootCommand() *cobra.Command {
+// newRootCommand returns authstack's commands, which compile with src.
+func newRootCommand(src *sources) *cobra.Command {
 	var target string
 	root := &cobra.Command{
 		Use:   "authstack",
 		Short: "Compile an AuthStack spec into kustomize bases and overlays",
 		Long: `authstack compiles one AuthStack spec (a web app using Better Auth: frontend,
-backend API, PostgreSQL) into kustomize bases/ and overlays/ for minikube,
-EKS, GKE and AKS.
+backend API, PostgreSQL) into kustomize bases/ and overlays/ for the
+platforms ` + src.platformList("and") + `.
 
 Run with no command, it is a KRM function (kpt, kustomize): it reads a
 ResourceList on standard input. Without --target it emits the tree as files of
@@ -111,14 +112,14 @@ manifests, with every other input object passed through.`,
 			return err
 		},
 	}
-	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree (default $"+targetEnv+")")
+	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests ("+src.platformList("or")+") instead of the tree (default $"+targetEnv+")")
 	root.Version = buildinfo.Version()
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newSchemaCommand(), newInitCommand()) // editors
-	defer addGitOpsFlags(root)                            // once build and render are added
-	root.AddCommand(newBuildCommand(), newRenderCommand(), newVetCommand(), newJWKSPurgeCommand(), newVersionCommand())
+	root.AddCommand(newSchemaCommand(src), newInitCommand()) // editors
+	defer addGitOpsFlags(root, src)                          // once build and render are added
+	root.AddCommand(newBuildCommand(src), newRenderCommand(src), newVetCommand(src), newJWKSPurgeCommand(), newVersionCommand())
 	// cobra adds these when it runs; added now, their argument errors are
 	// usage errors like everyone's.
 	root.InitDefaultHelpCmd()

@@ -6,7 +6,7 @@ import (
 	"github.com/authstack/authstack/internal/jsonschema"
 )
 
-func newSchemaCommand() *cobra.Command {
+func newSchemaCommand(src *sources) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",
 		Short: "Print the JSON Schema of the AuthStack spec, for editors",
@@ -18,7 +18,7 @@ through the modeline that 'authstack init' writes. Constraints across fields
 'authstack vet' only.`,
 		Example: `  authstack schema > authstack.schema.json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, _, err := jsonschema.Generate()
+			out, _, err := jsonschema.GenerateFS(src.fsys)
 			if err != nil {
 				return err
 			}

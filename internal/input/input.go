@@ -32,7 +32,14 @@ type Input struct {
 // Read reads files, directories (their *.yaml, *.yml and *.json files, not
 // recursively) and "-" for standard input. Its errors never show a value of
 // a Secret among the inputs; the values are also added to redact.Process.
-func Read(paths []string, stdin io.Reader) (in *Input, err error) {
+// The specs are validated with the embedded schema.
+func Read(paths []string, stdin io.Reader) (*Input, error) {
+	return ReadWith(nil, paths, stdin)
+}
+
+// ReadWith is Read with schema, such as one of spec.LoadFS; nil is the
+// embedded one.
+func ReadWith(schema *spec.Schema, paths []string, stdin io.Reader) (in *Input, err error) {
 	secrets := &redact.Set{}
 	defer func() {
 		if r := recover(); r != nil {
@@ -43,9 +50,10 @@ func Read(paths []string, stdin io.Reader) (in *Input, err error) {
 		}
 		redact.Process.Merge(secrets)
 	}()
-	schema, err := spec.Load()
-	if err != nil {
-		return nil, err
+	if schema == nil {
+		if schema, err = spec.Load(); err != nil {
+			return nil, err
+		}
 	}
 	files, err := expand(paths)
 	if err != nil {

@@ -29,7 +29,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
-	"github.com/authstack/authstack/schemas"
+	"github.com/authstack/authstack/internal/spec"
 )
 
 // ID is where the committed schema is published; the starter spec's
@@ -40,7 +40,13 @@ const ID = "https://raw.githubusercontent.com/authstack/authstack/main/schemas/a
 // newline, and the constraints it could not express, one per line as
 // "field.path: constraint".
 func Generate() ([]byte, []string, error) {
-	def, err := load()
+	return GenerateFS(spec.Embedded)
+}
+
+// GenerateFS is Generate for the CUE files of fsys, laid out as
+// spec.LoadFS reads them.
+func GenerateFS(fsys fs.FS) ([]byte, []string, error) {
+	def, err := load(fsys)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,19 +70,19 @@ func Generate() ([]byte, []string, error) {
 	return buf.Bytes(), g.lost, nil
 }
 
-// load builds the embedded schema package and returns #AuthStack.
-func load() (cue.Value, error) {
-	names, err := fs.Glob(schemas.FS, "*.cue")
+// load builds the schema package of fsys and returns #AuthStack.
+func load(fsys fs.FS) (cue.Value, error) {
+	names, err := fs.Glob(fsys, "schemas/*.cue")
 	if err != nil {
 		return cue.Value{}, err
 	}
 	inst := cuebuild.NewContext().NewInstance("", nil)
 	for _, name := range names {
-		data, err := fs.ReadFile(schemas.FS, name)
+		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return cue.Value{}, err
 		}
-		f, err := parser.ParseFile("schemas/"+name, data, parser.ParseComments)
+		f, err := parser.ParseFile(name, data, parser.ParseComments)
 		if err != nil {
 			return cue.Value{}, fmt.Errorf("schema: %w", err)
 		}

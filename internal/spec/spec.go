@@ -5,6 +5,7 @@ package spec
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -17,10 +18,6 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
-
-	"github.com/authstack/authstack/bases"
-	"github.com/authstack/authstack/overlays"
-	"github.com/authstack/authstack/schemas"
 )
 
 // APIVersion and Kind identify an AuthStack.
@@ -34,7 +31,10 @@ type Stack struct {
 	// Value is the concrete spec, unified with the schema.
 	Value cue.Value
 	// File is where the spec was read from.
-	File     string
+	File string
+	// Schema is the schema that validated the spec, whose templates
+	// compile it.
+	Schema   *Schema `json:"-"`
 	Metadata struct {
 		Name string `json:"name"`
 	} `json:"metadata"`
@@ -95,9 +95,15 @@ type Schema struct {
 }
 
 // Load returns the embedded schema, compiled once per process.
-var Load = sync.OnceValues(func() (*Schema, error) {
-	parse := func(dir string, fsys fs.FS) ([]*ast.File, error) {
-		names, err := fs.Glob(fsys, "*.cue")
+var Load = sync.OnceValues(func() (*Schema, error) { return LoadFS(Embedded) })
+
+// LoadFS compiles the schema and the templates of fsys, which holds them as
+// the repository does: schemas/*.cue, bases/*.cue and overlays/*.cue, one
+// overlay per platform. It is the one entry point over the files: a test
+// passes a copy of Embedded with changes, such as one more platform.
+func LoadFS(fsys fs.FS) (*Schema, error) {
+	parse := func(dir string) ([]*ast.File, error) {
+		names, err := fs.Glob(fsys, dir+"/*.cue")
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +113,7 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 			if err != nil {
 				return nil, err
 			}
-			f, err := parser.ParseFile(path.Join(dir, name), data)
+			f, err := parser.ParseFile(name, data)
 			if err != nil {
 				return nil, fmt.Errorf("schema: %s", errors.Details(err, nil))
 			}
@@ -115,15 +121,15 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 		}
 		return files, nil
 	}
-	schema, err := parse("schemas", schemas.FS)
+	schema, err := parse("schemas")
 	if err != nil {
 		return nil, err
 	}
-	templates, err := parse("bases", bases.FS)
+	templates, err := parse("bases")
 	if err != nil {
 		return nil, err
 	}
-	overlayFiles, err := parse("overlays", overlays.FS)
+	overlayFiles, err := parse("overlays")
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +144,13 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 	s.root = root
 	s.def = root.LookupPath(cue.ParsePath("#AuthStack"))
 	return s, nil
-})
+}
+
+// Platforms returns the platforms of the schema, one per overlay file,
+// sorted.
+func (s *Schema) Platforms() []string {
+	return slices.Sorted(maps.Keys(s.overlays))
+}
 
 // Package returns the CUE package of the schema, the bases and the overlays
 // of targets, evaluated with inputs (such as the templates' "stack") as
@@ -241,7 +253,7 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
-	st := &Stack{Value: v, File: filename, Warnings: k.errs}
+	st := &Stack{Value: v, File: filename, Schema: s, Warnings: k.errs}
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}
