@@ -3,6 +3,8 @@ package tree_test
 import (
 	"sync"
 	"testing"
+
+	"github.com/authstack/authstack/overlays"
 )
 
 // Renders from several goroutines give what one render alone gives: they
@@ -10,7 +12,10 @@ import (
 // sets and resets. Run with -race (test-go does) to see the shared state.
 func TestRenderConcurrently(t *testing.T) {
 	tr := compiled(t, "shop")
-	targets := []string{"overlays/eks", "overlays/gke", "overlays/aks", "overlays/minikube"}
+	var targets []string
+	for _, p := range overlays.Names() {
+		targets = append(targets, "overlays/"+p)
+	}
 	want := map[string]string{}
 	for _, dir := range targets {
 		out, err := tr.Render(dir)

@@ -13,10 +13,13 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authstack/authstack/overlays"
 )
 
-// targets are the overlays every example is rendered for.
-var targets = []string{"minikube", "eks", "gke", "aks"}
+// targets are the platforms, one per overlay file: every example is
+// rendered for each.
+var targets = overlays.Names()
 
 // repoRoot is the repository root, relative to this package's directory
 // (go test runs tests in their package directory).

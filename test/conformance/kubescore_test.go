@@ -24,25 +24,34 @@ const gradeCritical = 1
 const ignoreFile = "kube-score-ignore.yaml"
 
 // ignoreEntry accepts the CRITICAL findings of one kube-score check, on
-// the given targets and kinds (all when empty).
+// the given kinds and for containers of the given image pull policies (all
+// when empty). Entries name what the rendered objects carry, never a
+// platform, so that a platform added by its overlay file is covered by the
+// reasons that apply to what it renders.
 type ignoreEntry struct {
-	Check   string   `yaml:"check"`
-	Targets []string `yaml:"targets"`
-	Kinds   []string `yaml:"kinds"`
-	Reason  string   `yaml:"reason"`
+	Check       string   `yaml:"check"`
+	PullPolicys []string `yaml:"imagePullPolicy"`
+	Kinds       []string `yaml:"kinds"`
+	Reason      string   `yaml:"reason"`
 
 	used bool
 }
 
 func (e *ignoreEntry) matches(f finding) bool {
 	return e.Check == f.check &&
-		(len(e.Targets) == 0 || slices.Contains(e.Targets, f.target)) &&
+		(len(e.PullPolicys) == 0 || f.pullPolicy != "" && slices.Contains(e.PullPolicys, f.pullPolicy)) &&
 		(len(e.Kinds) == 0 || slices.Contains(e.Kinds, f.kind))
 }
 
-// finding is one CRITICAL comment of kube-score.
+// pullPolicies are the image pull policies Kubernetes accepts, as the
+// ignore list may name them.
+var pullPolicies = []string{"Always", "IfNotPresent", "Never"}
+
+// finding is one CRITICAL comment of kube-score. pullPolicy is the
+// effective image pull policy of the container it is about, when it is
+// about one.
 type finding struct {
-	example, target, kind, name, check, summary string
+	example, target, kind, name, check, summary, pullPolicy string
 }
 
 func (f finding) String() string {
@@ -99,7 +108,7 @@ spec:
 	}
 	for _, e := range ignores {
 		if !e.used {
-			t.Errorf("%s: entry for %s %v %v matched no finding: remove it", ignoreFile, e.Check, e.Targets, e.Kinds)
+			t.Errorf("%s: entry for %s %v %v matched no finding: remove it", ignoreFile, e.Check, e.PullPolicys, e.Kinds)
 		}
 	}
 }
@@ -122,9 +131,9 @@ func loadIgnores(t *testing.T) []*ignoreEntry {
 		if e.Check == "" || strings.TrimSpace(e.Reason) == "" {
 			t.Fatalf("%s: entry %d needs a check and a reason", ignoreFile, i)
 		}
-		for _, tg := range e.Targets {
-			if !slices.Contains(targets, tg) {
-				t.Fatalf("%s: entry %d: unknown target %q", ignoreFile, i, tg)
+		for _, p := range e.PullPolicys {
+			if !slices.Contains(pullPolicies, p) {
+				t.Fatalf("%s: entry %d: unknown imagePullPolicy %q, allowed: %v", ignoreFile, i, p, pullPolicies)
 			}
 		}
 	}
@@ -166,6 +175,7 @@ func score(t *testing.T, kubeScore, example, target string, manifests []byte) []
 	if err := json.Unmarshal(out, &scored); err != nil || len(scored) == 0 {
 		t.Fatalf("kube-score gave no result (%v, %v): %s", runErr, err, stderr.String())
 	}
+	policies := containerPullPolicies(t, manifests)
 	var fs []finding
 	for _, o := range scored {
 		for _, c := range o.Checks {
@@ -177,9 +187,68 @@ func score(t *testing.T, kubeScore, example, target string, manifests []byte) []
 				if cm.Path != "" {
 					summary = "(" + cm.Path + ") " + summary
 				}
-				fs = append(fs, finding{example, target, o.TypeMeta.Kind, o.ObjectMeta.Name, c.Check.ID, summary})
+				// kube-score's path of a container's finding is the container's name.
+				policy := policies[objectKey{o.TypeMeta.Kind, o.ObjectMeta.Name, cm.Path}]
+				fs = append(fs, finding{example, target, o.TypeMeta.Kind, o.ObjectMeta.Name, c.Check.ID, summary, policy})
 			}
 		}
 	}
 	return fs
+}
+
+// objectKey names one container of one object.
+type objectKey struct{ kind, name, container string }
+
+// containerPullPolicies returns the effective image pull policy of every
+// container of the workloads in manifests: as written, or Kubernetes'
+// default when unset (Always for an untagged or :latest image, else
+// IfNotPresent).
+func containerPullPolicies(t *testing.T, manifests []byte) map[objectKey]string {
+	t.Helper()
+	type container struct {
+		Name            string `yaml:"name"`
+		Image           string `yaml:"image"`
+		ImagePullPolicy string `yaml:"imagePullPolicy"`
+	}
+	type podSpec struct {
+		InitContainers []container `yaml:"initContainers"`
+		Containers     []container `yaml:"containers"`
+	}
+	out := map[objectKey]string{}
+	dec := yaml.NewDecoder(bytes.NewReader(manifests))
+	for {
+		var o struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+			Spec struct {
+				podSpec     `yaml:",inline"`
+				Template    struct{ Spec podSpec } `yaml:"template"`
+				JobTemplate struct {
+					Spec struct{ Template struct{ Spec podSpec } }
+				} `yaml:"jobTemplate"`
+			} `yaml:"spec"`
+		}
+		err := dec.Decode(&o)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("parse rendered manifests: %v", err)
+		}
+		for _, ps := range []podSpec{o.Spec.podSpec, o.Spec.Template.Spec, o.Spec.JobTemplate.Spec.Template.Spec} {
+			for _, c := range append(ps.InitContainers, ps.Containers...) {
+				policy := c.ImagePullPolicy
+				if policy == "" {
+					policy = "IfNotPresent"
+					name := c.Image[strings.LastIndex(c.Image, "/")+1:]
+					if _, tag, tagged := strings.Cut(name, ":"); (!tagged || tag == "latest") && !strings.Contains(name, "@") {
+						policy = "Always"
+					}
+				}
+				out[objectKey{o.Kind, o.Metadata.Name, c.Name}] = policy
+			}
+		}
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/overlays"
 )
 
 const (
@@ -19,7 +21,9 @@ const (
 	secretValue = "2b7c1f0e9d8a4c3b6e5f7a1d0c9b8e7f6a5d4c3b2a1f0e9d"
 )
 
-var targets = []string{"minikube", "eks", "gke", "aks"}
+// targets are the platforms, one per overlay file: the reference stack is
+// rendered for each.
+var targets = overlays.Names()
 
 // tool returns the path of a binary from the environment or PATH; missing,
 // the test skips, except under CI where it fails.
