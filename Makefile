@@ -14,7 +14,8 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 AUTHSTACK_BIN := $(CURDIR)/bin/authstack
 KUSTOMIZE := $(TOOLS)/kustomize
 KUSTOMIZE_VERSION := v5.8.2
-TARGETS := minikube eks gke aks
+# The platforms: one overlays/<platform>.cue each.
+TARGETS := $(sort $(basename $(notdir $(wildcard overlays/*.cue))))
 REF := examples/shop
 
 .PHONY: all build run test test-go test-fuzz test-e2e bench tools clean
