@@ -91,10 +91,10 @@ manifests, with every other input object passed through.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if term.IsTerminal(int(os.Stdin.Fd())) {
+			if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 				return usageError{errors.New("no command given and standard input is a terminal: pass a ResourceList on standard input, or use a command")}
 			}
-			in, err := io.ReadAll(os.Stdin)
+			in, err := io.ReadAll(cmd.InOrStdin())
 			if err != nil {
 				return fmt.Errorf("read ResourceList: %w", err)
 			}
@@ -105,8 +105,12 @@ manifests, with every other input object passed through.`,
 			}
 			// krm.Run, like fn.Run and unlike fn.Execute, accepts a ResourceList
 			// without a functionConfig, as kpt sends to a function declared without one.
-			out, err := krm.Run(target, os.Stderr, in)
-			if _, werr := os.Stdout.Write(out); werr != nil {
+			schema, err := src.schema()
+			if err != nil {
+				return err
+			}
+			out, err := krm.RunWith(schema, target, os.Stderr, in)
+			if _, werr := cmd.OutOrStdout().Write(out); werr != nil {
 				return werr
 			}
 			return err

@@ -27,8 +27,14 @@ import (
 // Problems are also written to log, one line each: kustomize shows a
 // function's stderr but not its results.
 func Processor(target string, log io.Writer) fn.ResourceListProcessorFunc {
+	return ProcessorWith(nil, target, log)
+}
+
+// ProcessorWith is Processor validating and compiling with schema, such as
+// one of spec.LoadFS; nil is the embedded one.
+func ProcessorWith(schema *spec.Schema, target string, log io.Writer) fn.ResourceListProcessorFunc {
 	return func(rl *fn.ResourceList) (bool, error) {
-		ok := safeProcess(rl, target)
+		ok := safeProcess(rl, schema, target)
 		maskResults(rl)
 		for _, r := range rl.Results {
 			if r.Severity == fn.Error || r.Severity == fn.Warning {
@@ -45,11 +51,13 @@ type stackItem struct {
 	dir string
 }
 
-func process(rl *fn.ResourceList, target string) bool {
-	schema, err := spec.Load()
-	if err != nil {
-		rl.Results = append(rl.Results, fn.ErrorResult(err))
-		return false
+func process(rl *fn.ResourceList, schema *spec.Schema, target string) bool {
+	if schema == nil {
+		var err error
+		if schema, err = spec.Load(); err != nil {
+			rl.Results = append(rl.Results, fn.ErrorResult(err))
+			return false
+		}
 	}
 	var stackItems []stackItem
 	var objects []*yaml.RNode

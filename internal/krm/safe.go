@@ -9,11 +9,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/authstack/authstack/internal/redact"
+	"github.com/authstack/authstack/internal/spec"
 )
 
 // safeProcess runs process, turning a panic into an error result: a bad
 // input must end in a result, never in a crash of the orchestrator's step.
-func safeProcess(rl *fn.ResourceList, target string) (ok bool) {
+func safeProcess(rl *fn.ResourceList, schema *spec.Schema, target string) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			rl.Results = append(rl.Results, fn.GeneralResult(
@@ -21,7 +22,7 @@ func safeProcess(rl *fn.ResourceList, target string) (ok bool) {
 			ok = false
 		}
 	}()
-	return process(rl, target)
+	return process(rl, schema, target)
 }
 
 // maskResults masks, in every result, the values of the Secrets among the
@@ -53,7 +54,12 @@ func maskResults(rl *fn.ResourceList) {
 // Run is the function over a serialized ResourceList: it returns the
 // ResourceList to write out, and an error when the function failed. A
 // stream that is no ResourceList is one clean error, quoting none of it.
-func Run(target string, log io.Writer, in []byte) (out []byte, err error) {
+func Run(target string, log io.Writer, in []byte) ([]byte, error) {
+	return RunWith(nil, target, log, in)
+}
+
+// RunWith is Run with schema, as ProcessorWith.
+func RunWith(schema *spec.Schema, target string, log io.Writer, in []byte) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, errors.New("authstack failed on this input (an internal error: please report it with the ResourceList)")
@@ -63,7 +69,7 @@ func Run(target string, log io.Writer, in []byte) (out []byte, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("standard input: found no ResourceList, allowed: a %s (%s) whose items are Kubernetes objects", kio.ResourceListKind, kio.ResourceListAPIVersion)
 	}
-	ok, _ := Processor(target, log).Process(rl)
+	ok, _ := ProcessorWith(schema, target, log).Process(rl)
 	if out, err = rl.ToYAML(); err != nil {
 		return nil, fmt.Errorf("write ResourceList: %w", err)
 	}
