@@ -14,8 +14,6 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 AUTHSTACK_BIN := $(CURDIR)/bin/authstack
 KUSTOMIZE := $(TOOLS)/kustomize
 KUSTOMIZE_VERSION := v5.8.2
-# The platforms: one overlays/<platform>.cue each.
-TARGETS := $(sort $(basename $(notdir $(wildcard overlays/*.cue))))
 REF := examples/shop
 
 .PHONY: all build run test test-go test-fuzz test-e2e bench tools clean
@@ -31,12 +29,14 @@ $(KUSTOMIZE):
 tools: $(KUSTOMIZE)
 	@command -v kpt >/dev/null || { echo "kpt not found: install kpt 1.0.0-beta.56 or later" >&2; exit 1; }
 
-# The main job: the reference stack's tree and every target's manifests.
+# The main job: the reference stack's tree and the manifests of each of its
+# targets, the overlays build wrote (no list of platforms here: they are the
+# files in overlays/).
 run: build
 	$(AUTHSTACK_BIN) vet -f $(REF)/stack.yaml
 	$(AUTHSTACK_BIN) build -f $(REF) -o out
 	@mkdir -p out/render
-	@for t in $(TARGETS); do \
+	@for d in out/overlays/*/; do t=$$(basename $$d); \
 	  $(AUTHSTACK_BIN) render -f $(REF) --target $$t > out/render/$$t.yaml 2>/dev/null || exit 1; \
 	  printf '%-9s %s\n' "$$t:" "$$(grep '^kind:' out/render/$$t.yaml | sort | uniq -c | awk '{printf "%s %s, ", $$1, $$3}' | sed 's/, $$//')"; \
 	done
