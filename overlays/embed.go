@@ -1,7 +1,8 @@
-// Package overlays embeds one CUE file per platform: what that platform adds
-// over the bases. The files are the list of platforms: every other list
-// (the schema's targets, help texts, docs, tests) is derived from them, so
-// that a platform is added by adding its file.
+// Package overlays embeds one CUE file per platform: the settings of an
+// environment on it, its registration in #Platforms, and what it adds over
+// the bases (docs/architecture.md). The files are the list of platforms:
+// every other list (the schema's, help texts, docs, tests) is derived from
+// them, so that a platform is added by adding its file.
 package overlays
 
 import (

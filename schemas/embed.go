@@ -4,6 +4,8 @@ package schemas
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	"slices"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -15,6 +17,50 @@ import (
 //
 //go:embed *.cue
 var FS embed.FS
+
+// FilesFS parses the schema of fsys, which holds the CUE files as the
+// repository does (spec.Embedded, or a test's copy of it): the files of
+// schemas/ and, from each file of overlays/, the platform's settings and
+// registration (#Platforms), without its template (#Overlays), which needs
+// the bases. The platforms are thus the overlay files, and the schema lists
+// none.
+func FilesFS(fsys fs.FS, mode ...parser.Option) ([]*ast.File, error) {
+	var out []*ast.File
+	for _, dir := range []string{"schemas", "overlays"} {
+		names, err := fs.Glob(fsys, dir+"/*.cue")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			f, err := parser.ParseFile(name, data, mode...)
+			if err != nil {
+				return nil, fmt.Errorf("schema: %w", err)
+			}
+			if dir == "overlays" {
+				f.Decls = slices.DeleteFunc(slices.Clone(f.Decls), isTemplate)
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// TemplatesField is the field under which an overlay file declares its
+// template; the rest of the file is schema.
+const TemplatesField = "overlays"
+
+func isTemplate(d ast.Decl) bool {
+	f, ok := d.(*ast.Field)
+	if !ok {
+		return false
+	}
+	name, _, _ := ast.LabelName(f.Label)
+	return name == TemplatesField
+}
 
 // Pattern returns the regular expression of the schema's definition #name
 // when it is one (#name: =~"..."), so that Go code which checks the same

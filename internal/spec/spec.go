@@ -18,6 +18,8 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+
+	"github.com/authstack/authstack/schemas"
 )
 
 // APIVersion and Kind identify an AuthStack.
@@ -72,7 +74,8 @@ type Spec struct {
 	Targets map[string]any `json:"targets"`
 }
 
-// Targets returns the names of the stack's targets, sorted.
+// Targets returns the names of the stack's environments (the keys of
+// spec.targets), sorted.
 func (s *Stack) Targets() []string {
 	names := make([]string, 0, len(s.Spec.Targets))
 	for t := range s.Spec.Targets {
@@ -80,6 +83,17 @@ func (s *Stack) Targets() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Platform returns the platform of the environment env, "" when the stack
+// has no such environment.
+func (s *Stack) Platform(env string) string {
+	v := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("platform")))
+	if d, ok := v.Default(); ok {
+		v = d
+	}
+	p, _ := v.String()
+	return p
 }
 
 // Schema is the compiled AuthStack schema, with the parsed templates that
@@ -91,7 +105,7 @@ type Schema struct {
 	root     cue.Value // the schema package, for its definitions
 	def      cue.Value
 	shared   []*ast.File          // the schema and the bases
-	overlays map[string]*ast.File // by target
+	overlays map[string]*ast.File // by platform
 }
 
 // Load returns the embedded schema, compiled once per process.
@@ -137,7 +151,12 @@ func LoadFS(fsys fs.FS) (*Schema, error) {
 	for _, f := range overlayFiles {
 		s.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
 	}
-	root, err := build(s.ctx, schema)
+	// The platforms' settings are declared in their overlay files.
+	schemaFiles, err := schemas.FilesFS(fsys)
+	if err != nil {
+		return nil, err
+	}
+	root, err := build(s.ctx, schemaFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -146,23 +165,22 @@ func LoadFS(fsys fs.FS) (*Schema, error) {
 	return s, nil
 }
 
-// Platforms returns the platforms of the schema, one per overlay file,
-// sorted.
+// Platforms returns the names of the platforms, one per overlay file, sorted.
 func (s *Schema) Platforms() []string {
 	return slices.Sorted(maps.Keys(s.overlays))
 }
 
-// Package returns the CUE package of the schema, the bases and the overlays
-// of targets, evaluated with inputs (such as the templates' "stack") as
-// further fields. Building the package evaluates all of it, so it holds only
-// the overlays asked for, and the inputs are built in rather than filled in
-// afterwards, which would evaluate everything a second time.
-func (s *Schema) Package(targets []string, inputs ...*ast.Field) (cue.Value, error) {
+// Package returns the CUE package of the schema, the bases and the overlay
+// files of platforms, evaluated with inputs (such as the templates' "stack")
+// as further fields. Building the package evaluates all of it, so it holds
+// only the overlays asked for, and the inputs are built in rather than
+// filled in afterwards, which would evaluate everything a second time.
+func (s *Schema) Package(platforms []string, inputs ...*ast.Field) (cue.Value, error) {
 	files := slices.Clip(s.shared)
-	for _, t := range targets {
-		f, ok := s.overlays[t]
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(platforms))) {
+		f, ok := s.overlays[p]
 		if !ok {
-			return cue.Value{}, fmt.Errorf("no overlay for target %q", t)
+			return cue.Value{}, fmt.Errorf("no overlay for platform %q", p)
 		}
 		files = append(files, f)
 	}
