@@ -109,7 +109,7 @@ manifests, with every other input object passed through.`,
 			if err != nil {
 				return err
 			}
-			out, err := krm.RunWith(schema, target, os.Stderr, in)
+			out, err := krm.RunWith(schema, target, cmd.ErrOrStderr(), in)
 			if _, werr := cmd.OutOrStdout().Write(out); werr != nil {
 				return werr
 			}

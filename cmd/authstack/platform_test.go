@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/authstack/authstack/internal/spec"
+)
+
+const (
+	refStack  = "../../examples/shop/stack.yaml"
+	refSecret = "../../examples/shop/better-auth-secret.yaml"
+)
+
+// cli runs authstack's commands in this process over src.
+func cli(t *testing.T, src *sources, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCommand(src)
+	var out, errOut bytes.Buffer
+	root.SetArgs(args)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.Execute()
+	return out.String() + errOut.String(), err
+}
+
+// copyWithPlatform copies the embedded CUE files into a temporary directory
+// and saves there a copy of the overlay of platform from as the overlay of
+// platform to, renamed inside that one file: the whole of adding a platform.
+func copyWithPlatform(t *testing.T, from, to string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, spec.Embedded); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "overlays", from+".cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// minikube → kind, Minikube → Kind (a definition of its own).
+	renamed := regexp.MustCompile(`(?i)`+from).ReplaceAllStringFunc(string(data), func(m string) string {
+		if m[0] != from[0] {
+			return strings.ToUpper(to[:1]) + to[1:]
+		}
+		return to
+	})
+	if err := os.WriteFile(filepath.Join(dir, "overlays", to+".cue"), []byte(renamed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// The proof of issue #14: a fifth platform is one file. A copy of the
+// minikube overlay saved as overlays/kind.cue, in a copy of the embedded
+// files, is known to vet, build, render, the KRM function, the JSON Schema
+// and the help texts, with no other change; the embedded files, the
+// control, know none of it.
+func TestPlatformIsOneFile(t *testing.T) {
+	dir := copyWithPlatform(t, "minikube", "kind")
+	src, err := newSources(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	stack := filepath.Join(work, "stack.yaml")
+	// The reference stack with a kind target beside its minikube one.
+	data, err := os.ReadFile(refStack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withKind := strings.Replace(string(data), "    minikube: {}\n", "    minikube: {}\n    kind: {}\n", 1)
+	if withKind == string(data) {
+		t.Fatal("the reference stack has no line \"    minikube: {}\"")
+	}
+	if err := os.WriteFile(stack, []byte(withKind), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("help", func(t *testing.T) {
+		for _, args := range [][]string{{"--help"}, {"render", "--help"}} {
+			for _, c := range []struct {
+				src  *sources
+				want bool
+			}{{src, true}, {embedded(), false}} {
+				out, err := cli(t, c.src, "", args...)
+				if err != nil {
+					t.Fatalf("%v: %v", args, err)
+				}
+				if got := regexp.MustCompile(`\bkind\b`).MatchString(out); got != c.want {
+					t.Errorf("%v (kind overlay: %v) names kind: %v, want %v:\n%s", args, c.want, got, c.want, out)
+				}
+			}
+		}
+	})
+
+	t.Run("vet", func(t *testing.T) {
+		out, err := cli(t, src, "", "vet", "-f", stack)
+		if err != nil || !strings.Contains(out, "kind") {
+			t.Errorf("vet: %v\n%s", err, out)
+		}
+		out, err = cli(t, embedded(), "", "vet", "-f", stack)
+		if err == nil || !strings.Contains(err.Error(), "spec.targets.kind.platform: missing") {
+			t.Errorf("vet with the embedded files: %v, want kind to be no platform\n%s", err, out)
+		}
+	})
+
+	t.Run("build", func(t *testing.T) {
+		out := filepath.Join(work, "deploy")
+		if msg, err := cli(t, src, "", "build", "-f", stack, "-f", refSecret, "-o", out); err != nil {
+			t.Fatalf("build: %v\n%s", err, msg)
+		}
+		kind, err := os.ReadFile(filepath.Join(out, "overlays", "kind", "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		minikube, err := os.ReadFile(filepath.Join(out, "overlays", "minikube", "kustomization.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same overlay but for its name.
+		if want := strings.ReplaceAll(string(minikube), "minikube", "kind"); string(kind) != want {
+			t.Errorf("overlays/kind/kustomization.yaml:\n%s\nwant:\n%s", kind, want)
+		}
+	})
+
+	t.Run("render", func(t *testing.T) {
+		kind, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "kind")
+		if err != nil {
+			t.Fatalf("render --target kind: %v\n%s", err, kind)
+		}
+		minikube, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "minikube")
+		if err != nil {
+			t.Fatalf("render --target minikube: %v\n%s", err, minikube)
+		}
+		if kind != minikube || !strings.Contains(kind, "imagePullPolicy: Never") || !strings.Contains(kind, "kind: Ingress") {
+			t.Errorf("render --target kind differs from the minikube render it copies:\n%s", kind)
+		}
+	})
+
+	t.Run("krm", func(t *testing.T) {
+		rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+		for _, f := range []string{stack, refSecret} {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rl += "- " + strings.ReplaceAll(strings.TrimSpace(string(data)), "\n", "\n  ") + "\n"
+		}
+		out, err := cli(t, src, rl, "--target", "kind")
+		if err != nil || !strings.Contains(out, "imagePullPolicy: Never") {
+			t.Errorf("KRM --target kind: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("schema", func(t *testing.T) {
+		defs := map[bool]map[string]any{}
+		for _, c := range []struct {
+			src  *sources
+			kind bool
+		}{{src, true}, {embedded(), false}} {
+			out, err := cli(t, c.src, "", "schema")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var schema struct {
+				Defs map[string]any `json:"$defs"`
+			}
+			if err := json.Unmarshal([]byte(out), &schema); err != nil {
+				t.Fatalf("schema: %v", err)
+			}
+			defs[c.kind] = schema.Defs
+			platforms, _ := json.Marshal(schema.Defs["targets"].(map[string]any)["properties"].(map[string]any)["platform"])
+			if got := strings.Contains(string(platforms), `"kind"`); got != c.kind {
+				t.Errorf("JSON Schema (kind overlay: %v): kind is a platform: %v (%s)", c.kind, got, platforms)
+			}
+		}
+		// kind's settings are minikube's, as its file is.
+		minikube, _ := json.Marshal(defs[false]["targets-minikube"])
+		kind, _ := json.Marshal(defs[true]["targets-kind"])
+		if want := strings.ReplaceAll(string(minikube), "minikube", "kind"); string(kind) != want {
+			t.Errorf("$defs/targets-kind = %s\nwant %s", kind, want)
+		}
+	})
+}
