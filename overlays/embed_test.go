@@ -2,10 +2,13 @@ package overlays_test
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/authstack/authstack/overlays"
 )
@@ -54,5 +57,45 @@ func TestREADMEPlatformTable(t *testing.T) {
 	slices.Sort(rows)
 	if want := overlays.Names(); !slices.Equal(rows, want) {
 		t.Errorf("README.md's platform table has rows %v; the overlays are %v", rows, want)
+	}
+}
+
+// Every platform runs in an environment of some example: the e2e and
+// conformance tests render each example's environments (dry-run against a
+// real apiserver, kube-score), so a platform added without one would go
+// untested. This is the test that adding a platform brings with its file.
+func TestExamplesCoverPlatforms(t *testing.T) {
+	stacks, err := filepath.Glob("../examples/*/stack.yaml")
+	if err != nil || len(stacks) == 0 {
+		t.Fatalf("examples: %v %v", stacks, err)
+	}
+	used := map[string][]string{}
+	for _, f := range stacks {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stack struct {
+			Spec struct {
+				Targets map[string]struct {
+					Platform string `yaml:"platform"`
+				} `yaml:"targets"`
+			} `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal(data, &stack); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for env, settings := range stack.Spec.Targets {
+			platform := settings.Platform
+			if platform == "" {
+				platform = env // the schema's default: the environment's name
+			}
+			used[platform] = append(used[platform], f)
+		}
+	}
+	for _, p := range overlays.Names() {
+		if len(used[p]) == 0 {
+			t.Errorf("platform %s (overlays/%s.cue) is in no example: add an environment on it to an examples/*/stack.yaml, e.g. \"%s: {}\" under spec.targets of examples/shop", p, p, p)
+		}
 	}
 }

@@ -179,7 +179,7 @@ func testDryRun(t *testing.T, c *testcluster.Cluster, bin string) {
 			ns = "conformance-" + ex.name
 		}
 		createRestrictedNamespace(t, c, ns)
-		for _, target := range targets {
+		for _, target := range ex.environments(t) {
 			t.Run(ex.name+"/"+target, func(t *testing.T) {
 				out := render(t, bin, target, ex.stack, ex.secret)
 				objs := parseObjects(t, out)

@@ -13,13 +13,7 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/authstack/authstack/overlays"
 )
-
-// targets are the platforms, one per overlay file: every example is
-// rendered for each.
-var targets = overlays.Names()
 
 // repoRoot is the repository root, relative to this package's directory
 // (go test runs tests in their package directory).

@@ -88,7 +88,7 @@ spec:
 	})
 
 	for _, ex := range loadExamples(t) {
-		for _, target := range targets {
+		for _, target := range ex.environments(t) {
 			t.Run(ex.name+"/"+target, func(t *testing.T) {
 				out := render(t, bin, target, ex.stack, ex.secret)
 				for _, f := range score(t, kubeScore, ex.name, target, out) {
