@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,8 +14,9 @@ import (
 	"github.com/authstack/authstack/internal/jsonschema"
 )
 
-// starter is the spec that init writes; NAME is replaced by --name. It
-// passes vet as written (tested), and the modeline gives editors the schema.
+// starter is the spec that init writes; NAME is replaced by --name and
+// TARGETS by an environment per platform (starterTargets). It passes vet as
+// written (tested), and the modeline gives editors the schema.
 const starter = `# yaml-language-server: $schema=` + jsonschema.ID + `
 #
 # An AuthStack: one web app that uses Better Auth. Check it with
@@ -48,16 +50,43 @@ spec:
       port: 8000
       health: /health
       expose: /api/v1
-  targets:
-    minikube: {}                  # imagePullPolicy: Never by default
-    # eks: {host: NAME.example.com, certificateArn: "arn:aws:acm:…"}
-    # gke: {host: NAME.example.com}
-    # aks: {host: NAME.example.com}
-`
+  targets:                        # environments: overlays/<name>/, --target <name>
+TARGETS`
 
 var labelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-func newInitCommand() *cobra.Command {
+// starterPlatform is the platform of the starter's one environment: a local
+// cluster, so that the starter deploys without a cloud account.
+const starterPlatform = "minikube"
+
+// starterTargets lists one environment per platform of src, with the
+// settings it takes: the first on starterPlatform (else the first
+// platform), the others commented out.
+func starterTargets(src *sources) (string, error) {
+	schema, err := src.schema()
+	if err != nil {
+		return "", err
+	}
+	active := starterPlatform
+	if !slices.Contains(src.platforms, active) && len(src.platforms) > 0 {
+		active = src.platforms[0]
+	}
+	var b strings.Builder
+	for _, p := range append([]string{active}, slices.DeleteFunc(slices.Clone(src.platforms), func(p string) bool { return p == active })...) {
+		env := p + ": {}"
+		if p != active {
+			env = "# " + env
+		}
+		settings := "no settings"
+		if s := schema.PlatformSettings(p); len(s) > 0 {
+			settings = "settings: " + strings.Join(s, ", ")
+		}
+		fmt.Fprintf(&b, "    %-30s# %s\n", env, settings)
+	}
+	return b.String(), nil
+}
+
+func newInitCommand(src *sources) *cobra.Command {
 	var out, name string
 	cmd := &cobra.Command{
 		Use:   "init [-o FILE] [--name NAME]",
@@ -71,6 +100,10 @@ overwritten.`,
 			if !labelRE.MatchString(name) || len(name) > 41 {
 				return usageError{fmt.Errorf("--name %q: must be a DNS-1123 label of at most 41 characters (lowercase letters, digits and '-')", name)}
 			}
+			targets, err := starterTargets(src)
+			if err != nil {
+				return err
+			}
 			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 			if errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("%s already exists: not overwriting it (pass -o FILE to write elsewhere)", out)
@@ -78,7 +111,7 @@ overwritten.`,
 			if err != nil {
 				return err
 			}
-			if _, err := f.WriteString(strings.ReplaceAll(starter, "NAME", name)); err != nil {
+			if _, err := f.WriteString(strings.ReplaceAll(strings.Replace(starter, "TARGETS", targets, 1), "NAME", name)); err != nil {
 				f.Close()
 				os.Remove(out)
 				return err

@@ -121,8 +121,8 @@ manifests, with every other input object passed through.`,
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newSchemaCommand(src), newInitCommand()) // editors
-	defer addGitOpsFlags(root, src)                          // once build and render are added
+	root.AddCommand(newSchemaCommand(src), newInitCommand(src)) // editors
+	defer addGitOpsFlags(root, src)                             // once build and render are added
 	root.AddCommand(newBuildCommand(src), newRenderCommand(src), newVetCommand(src), newJWKSPurgeCommand(), newVersionCommand())
 	// cobra adds these when it runs; added now, their argument errors are
 	// usage errors like everyone's.

@@ -58,9 +58,9 @@ func copyWithPlatform(t *testing.T, from, to string) string {
 
 // The proof of issue #14: a fifth platform is one file. A copy of the
 // minikube overlay saved as overlays/kind.cue, in a copy of the embedded
-// files, is known to vet, build, render, the KRM function, the JSON Schema
-// and the help texts, with no other change; the embedded files, the
-// control, know none of it.
+// files, is known to vet, build, render, the KRM function, the JSON Schema,
+// the help texts and init's starter, with no other change; the embedded
+// files, the control, know none of it.
 func TestPlatformIsOneFile(t *testing.T) {
 	dir := copyWithPlatform(t, "minikube", "kind")
 	src, err := newSources(os.DirFS(dir))
@@ -95,6 +95,28 @@ func TestPlatformIsOneFile(t *testing.T) {
 				if got := regexp.MustCompile(`\bkind\b`).MatchString(out); got != c.want {
 					t.Errorf("%v (kind overlay: %v) names kind: %v, want %v:\n%s", args, c.want, got, c.want, out)
 				}
+			}
+		}
+	})
+
+	t.Run("init", func(t *testing.T) {
+		for _, c := range []struct {
+			src  *sources
+			want bool
+		}{{src, true}, {embedded(), false}} {
+			file := filepath.Join(t.TempDir(), "stack.yaml")
+			if out, err := cli(t, c.src, "", "init", "-o", file); err != nil {
+				t.Fatalf("init: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(data), "    # kind: {}                    # settings: imagePullPolicy, host\n"); got != c.want {
+				t.Errorf("init's starter (kind overlay: %v) offers kind with minikube's settings: %v:\n%s", c.want, got, data)
+			}
+			if out, err := cli(t, c.src, "", "vet", "-f", file); err != nil {
+				t.Errorf("vet of init's starter: %v\n%s", err, out)
 			}
 		}
 	})

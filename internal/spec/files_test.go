@@ -37,3 +37,22 @@ func TestSchemaPlatforms(t *testing.T) {
 		t.Errorf("Platforms() = %v, want the overlay files %v", got, want)
 	}
 }
+
+func TestPlatformSettings(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		platform string
+		want     []string
+	}{
+		{"minikube", []string{"imagePullPolicy", "host"}},
+		{"eks", []string{"host", "certificateArn", "roleArn"}},
+		{"openshift", nil},
+	} {
+		if got := schema.PlatformSettings(tc.platform); !slices.Equal(got, tc.want) {
+			t.Errorf("PlatformSettings(%s) = %v, want %v", tc.platform, got, tc.want)
+		}
+	}
+}
