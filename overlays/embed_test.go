@@ -33,11 +33,24 @@ func TestPlatforms(t *testing.T) {
 }
 
 // The README's table of what each platform adds has one row per overlay
-// file: a platform added or removed without its row fails here.
+// file, and its first paragraph names them all (in bold): a platform added
+// or removed without them fails here.
 func TestREADMEPlatformTable(t *testing.T) {
 	data, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// "for **minikube, EKS, GKE and AKS**" in the first paragraph.
+	intro, _, _ := strings.Cut(string(data), "\n\n## ")
+	if _, bold, ok := strings.Cut(intro, "**"); ok {
+		bold, _, _ = strings.Cut(bold, "**")
+		names := strings.Split(strings.ToLower(strings.ReplaceAll(strings.Join(strings.Fields(bold), " "), " and ", ", ")), ", ")
+		slices.Sort(names)
+		if want := overlays.Names(); !slices.Equal(names, want) {
+			t.Errorf("README.md's first paragraph names the platforms %v; the overlays are %v", names, want)
+		}
+	} else {
+		t.Error("README.md's first paragraph names no platforms in bold")
 	}
 	const header = "| platform | adds |"
 	_, table, ok := strings.Cut(string(data), "\n"+header+"\n")
