@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/overlays"
 )
 
 const (
@@ -62,7 +65,12 @@ func copyWithPlatform(t *testing.T, from, to string) string {
 // the help texts and init's starter, with no other change; the embedded
 // files, the control, know none of it.
 func TestPlatformIsOneFile(t *testing.T) {
-	dir := copyWithPlatform(t, "minikube", "kind")
+	// kind, unless a kind overlay is embedded by then.
+	p := "kind"
+	for slices.Contains(overlays.Names(), p) {
+		p += "x"
+	}
+	dir := copyWithPlatform(t, "minikube", p)
 	src, err := newSources(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +82,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withKind := strings.Replace(string(data), "    minikube: {}\n", "    minikube: {}\n    kind: {}\n", 1)
+	withKind := strings.Replace(string(data), "    minikube: {}\n", "    minikube: {}\n    "+p+": {}\n", 1)
 	if withKind == string(data) {
 		t.Fatal("the reference stack has no line \"    minikube: {}\"")
 	}
@@ -92,8 +100,8 @@ func TestPlatformIsOneFile(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v: %v", args, err)
 				}
-				if got := regexp.MustCompile(`\bkind\b`).MatchString(out); got != c.want {
-					t.Errorf("%v (kind overlay: %v) names kind: %v, want %v:\n%s", args, c.want, got, c.want, out)
+				if got := regexp.MustCompile(`\b` + p + `\b`).MatchString(out); got != c.want {
+					t.Errorf("%v (%s overlay: %v) names %s: %v, want %v:\n%s", args, p, c.want, p, got, c.want, out)
 				}
 			}
 		}
@@ -112,8 +120,8 @@ func TestPlatformIsOneFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Contains(string(data), "    # kind: {}                    # settings: imagePullPolicy, host\n"); got != c.want {
-				t.Errorf("init's starter (kind overlay: %v) offers kind with minikube's settings: %v:\n%s", c.want, got, data)
+			if got := strings.Contains(string(data), fmt.Sprintf("    %-30s# settings: imagePullPolicy, host\n", "# "+p+": {}")); got != c.want {
+				t.Errorf("init's starter (%s overlay: %v) offers %s with minikube's settings: %v:\n%s", p, c.want, p, got, data)
 			}
 			if out, err := cli(t, c.src, "", "vet", "-f", file); err != nil {
 				t.Errorf("vet of init's starter: %v\n%s", err, out)
@@ -123,12 +131,12 @@ func TestPlatformIsOneFile(t *testing.T) {
 
 	t.Run("vet", func(t *testing.T) {
 		out, err := cli(t, src, "", "vet", "-f", stack)
-		if err != nil || !strings.Contains(out, "kind") {
+		if err != nil || !regexp.MustCompile(`\(targets: [^)]*\b`+p+`\b`).MatchString(out) {
 			t.Errorf("vet: %v\n%s", err, out)
 		}
 		out, err = cli(t, embedded(), "", "vet", "-f", stack)
-		if err == nil || !strings.Contains(err.Error(), "spec.targets.kind.platform: missing") {
-			t.Errorf("vet with the embedded files: %v, want kind to be no platform\n%s", err, out)
+		if err == nil || !strings.Contains(err.Error(), "spec.targets."+p+".platform: missing") {
+			t.Errorf("vet with the embedded files: %v, want %s to be no platform\n%s", err, p, out)
 		}
 	})
 
@@ -137,7 +145,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 		if msg, err := cli(t, src, "", "build", "-f", stack, "-f", refSecret, "-o", out); err != nil {
 			t.Fatalf("build: %v\n%s", err, msg)
 		}
-		kind, err := os.ReadFile(filepath.Join(out, "overlays", "kind", "kustomization.yaml"))
+		kind, err := os.ReadFile(filepath.Join(out, "overlays", p, "kustomization.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,22 +154,22 @@ func TestPlatformIsOneFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The same overlay but for its name.
-		if want := strings.ReplaceAll(string(minikube), "minikube", "kind"); string(kind) != want {
-			t.Errorf("overlays/kind/kustomization.yaml:\n%s\nwant:\n%s", kind, want)
+		if want := strings.ReplaceAll(string(minikube), "minikube", p); string(kind) != want {
+			t.Errorf("overlays/%s/kustomization.yaml:\n%s\nwant:\n%s", p, kind, want)
 		}
 	})
 
 	t.Run("render", func(t *testing.T) {
-		kind, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "kind")
+		kind, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", p)
 		if err != nil {
-			t.Fatalf("render --target kind: %v\n%s", err, kind)
+			t.Fatalf("render --target %s: %v\n%s", p, err, kind)
 		}
 		minikube, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "minikube")
 		if err != nil {
 			t.Fatalf("render --target minikube: %v\n%s", err, minikube)
 		}
 		if kind != minikube || !strings.Contains(kind, "imagePullPolicy: Never") || !strings.Contains(kind, "kind: Ingress") {
-			t.Errorf("render --target kind differs from the minikube render it copies:\n%s", kind)
+			t.Errorf("render --target %s differs from the minikube render it copies:\n%s", p, kind)
 		}
 	})
 
@@ -174,9 +182,9 @@ func TestPlatformIsOneFile(t *testing.T) {
 			}
 			rl += "- " + strings.ReplaceAll(strings.TrimSpace(string(data)), "\n", "\n  ") + "\n"
 		}
-		out, err := cli(t, src, rl, "--target", "kind")
+		out, err := cli(t, src, rl, "--target", p)
 		if err != nil || !strings.Contains(out, "imagePullPolicy: Never") {
-			t.Errorf("KRM --target kind: %v\n%s", err, out)
+			t.Errorf("KRM --target %s: %v\n%s", p, err, out)
 		}
 	})
 
@@ -198,15 +206,15 @@ func TestPlatformIsOneFile(t *testing.T) {
 			}
 			defs[c.kind] = schema.Defs
 			platforms, _ := json.Marshal(schema.Defs["targets"].(map[string]any)["properties"].(map[string]any)["platform"])
-			if got := strings.Contains(string(platforms), `"kind"`); got != c.kind {
-				t.Errorf("JSON Schema (kind overlay: %v): kind is a platform: %v (%s)", c.kind, got, platforms)
+			if got := strings.Contains(string(platforms), `"`+p+`"`); got != c.kind {
+				t.Errorf("JSON Schema (%s overlay: %v): %s is a platform: %v (%s)", p, c.kind, p, got, platforms)
 			}
 		}
 		// kind's settings are minikube's, as its file is.
 		minikube, _ := json.Marshal(defs[false]["targets-minikube"])
-		kind, _ := json.Marshal(defs[true]["targets-kind"])
-		if want := strings.ReplaceAll(string(minikube), "minikube", "kind"); string(kind) != want {
-			t.Errorf("$defs/targets-kind = %s\nwant %s", kind, want)
+		kind, _ := json.Marshal(defs[true]["targets-"+p])
+		if want := strings.ReplaceAll(string(minikube), "minikube", p); string(kind) != want {
+			t.Errorf("$defs/targets-%s = %s\nwant %s", p, kind, want)
 		}
 	})
 }

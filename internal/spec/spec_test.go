@@ -13,9 +13,13 @@ import (
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
 	"github.com/authstack/authstack/internal/spec/spectest"
+	"github.com/authstack/authstack/overlays"
 )
 
 const reference = "../../examples/shop/stack.yaml"
+
+// platforms is how messages list the platforms: the overlay files, sorted.
+var platforms = strings.Join(overlays.Names(), ", ")
 
 // mutate returns the reference stack with the value at a dotted path set
 // (nil deletes it).
@@ -118,8 +122,8 @@ func TestValidationErrors(t *testing.T) {
 		{"resources", "spec.components.frontend.resources.limits.memory", "lots", "spec.components.frontend.resources.limits.memory", "quantity"},
 		{"run as root", "spec.components.frontend.runAsUser", 0, "spec.components.frontend.runAsUser", "non-root"},
 		{"no targets", "spec.targets", map[string]any{}, "spec.targets", "at least one environment"},
-		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
-		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
+		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of " + platforms},
+		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of " + platforms},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
 		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
@@ -218,9 +222,9 @@ func TestErrorLines(t *testing.T) {
 			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
 				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
 		{"environment without platform", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
-			`stack.yaml:37:5: spec.targets.openshift.platform: missing; one of aks, eks, gke, minikube`},
+			`stack.yaml:37:5: spec.targets.openshift.platform: missing; one of ` + platforms},
 		{"environment on an unknown platform", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: openshift\n      host: x.example.com",
-			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
+			`stack.yaml:38:17: spec.targets.staging.platform: must be one of ` + platforms + ` (got "openshift")`},
 		{"environment with another platform's field", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
 			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},

@@ -1,10 +1,9 @@
 package tree_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
-
-	"github.com/authstack/authstack/overlays"
 )
 
 // Renders from several goroutines give what one render alone gives: they
@@ -12,9 +11,15 @@ import (
 // sets and resets. Run with -race (test-go does) to see the shared state.
 func TestRenderConcurrently(t *testing.T) {
 	tr := compiled(t, "shop")
+	// Every environment's overlay of the tree.
 	var targets []string
-	for _, p := range overlays.Names() {
-		targets = append(targets, "overlays/"+p)
+	for _, p := range tr.Paths() {
+		if dir, ok := strings.CutSuffix(p, "/kustomization.yaml"); ok && strings.HasPrefix(dir, "overlays/") {
+			targets = append(targets, dir)
+		}
+	}
+	if len(targets) < 2 {
+		t.Fatalf("the tree has the overlays %v, want several", targets)
 	}
 	want := map[string]string{}
 	for _, dir := range targets {
