@@ -108,7 +108,7 @@ func TestExamplesCoverPlatforms(t *testing.T) {
 	}
 	for _, p := range overlays.Names() {
 		if len(used[p]) == 0 {
-			t.Errorf("platform %s (overlays/%s.cue) is in no example: add an environment on it to an examples/*/stack.yaml, e.g. \"%s: {}\" under spec.targets of examples/shop", p, p, p)
+			t.Errorf("platform %s (overlays/%s.cue) is in no example: add an environment on it to an examples/*/stack.yaml, e.g. \"%s: {}\" under spec.targets of examples/versioned (docs/platforms-adding.md)", p, p, p)
 		}
 	}
 }
