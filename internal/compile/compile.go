@@ -117,13 +117,21 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 			resources, patches = append(resources, r...), append(patches, p...)
 		}
 		sort.Slice(resources, func(i, j int) bool { return resources[i].file < resources[j].file })
+		// The spec's own patches come last, as written.
+		own, err := st.Patches(target)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		}
+		for _, p := range own {
+			patches = append(patches, patch{Patch: p.Patch, Target: p.Target})
+		}
 		dir := path.Join("overlays", target)
 		for _, o := range resources {
 			t.Add(path.Join(dir, o.file), o.data)
 		}
 		k, err := kustomization(kustomize{
 			Metadata:  meta(name + "-" + target),
-			Namespace: st.Spec.Namespace,
+			Namespace: st.Namespace(target),
 			Resources: append([]string{"../../bases"}, files(resources)...),
 			Patches:   patches,
 		})
@@ -263,10 +271,11 @@ type metadata struct {
 	Annotations map[string]string `yaml:"annotations"`
 }
 
-// patch is an inline strategic-merge patch: a separate file would be read as
-// a (partial) resource by kpt.
+// patch is an inline patch: a separate file would be read as a (partial)
+// resource by kpt.
 type patch struct {
-	Patch string `yaml:"patch"`
+	Patch  string            `yaml:"patch"`
+	Target *spec.PatchTarget `yaml:"target,omitempty"`
 }
 
 func meta(name string) metadata {

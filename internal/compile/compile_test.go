@@ -24,6 +24,9 @@ const (
 	goldenDir = "../../testdata/golden"
 )
 
+// minikubeLine is the reference stack's minikube environment.
+const minikubeLine = `    minikube: {url: "http://shop.local", host: shop.local}   # plain HTTP there: see docs/environments.md`
+
 // load reads an example's spec, edited by edit when not nil.
 func load(t testing.TB, example string, edit func(string) string) *spec.Stack {
 	t.Helper()
@@ -146,8 +149,8 @@ func TestDeterministic(t *testing.T) {
 	assertSameTree(t, a.Tree, b.Tree)
 	// Targets listed in another order.
 	reordered := load(t, "shop", func(y string) string {
-		i := strings.Index(y, "    minikube: {}\n")
-		return y[:i] + y[i+len("    minikube: {}\n"):] + "    minikube: {}\n"
+		i := strings.Index(y, minikubeLine+"\n")
+		return y[:i] + y[i+len(minikubeLine+"\n"):] + minikubeLine + "\n"
 	})
 	c := build(t, reordered, s)
 	assertSameTree(t, a.Tree, c.Tree)

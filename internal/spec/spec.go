@@ -84,6 +84,45 @@ func (s *Stack) Targets() []string {
 	return names
 }
 
+// Namespace returns the namespace of the environment env: its own, else
+// spec.namespace, "" when neither is set.
+func (s *Stack) Namespace(env string) string {
+	if ns, err := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("namespace"))).String(); err == nil {
+		return ns
+	}
+	return s.Spec.Namespace
+}
+
+// Patch is one item of an environment's patches, as in a kustomization.
+type Patch struct {
+	Patch  string       `json:"patch" yaml:"patch"`
+	Target *PatchTarget `json:"target,omitempty" yaml:"target,omitempty"`
+}
+
+// PatchTarget selects the objects a patch applies to.
+type PatchTarget struct {
+	Group              string `json:"group,omitempty" yaml:"group,omitempty"`
+	Version            string `json:"version,omitempty" yaml:"version,omitempty"`
+	Kind               string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	Name               string `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty" yaml:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty" yaml:"annotationSelector,omitempty"`
+}
+
+// Patches returns the patches of the environment env.
+func (s *Stack) Patches(env string) ([]Patch, error) {
+	var out []Patch
+	v := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("patches")))
+	if !v.Exists() {
+		return nil, nil
+	}
+	if err := v.Decode(&out); err != nil {
+		return nil, fmt.Errorf("spec.targets.%s.patches: %w", env, err)
+	}
+	return out, nil
+}
+
 // Platform returns the platform of the environment env, "" when the stack
 // has no such environment.
 func (s *Stack) Platform(env string) string {

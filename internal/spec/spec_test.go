@@ -15,6 +15,9 @@ import (
 	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
+// minikubeLine is the reference stack's minikube environment.
+const minikubeLine = `    minikube: {url: "http://shop.local", host: shop.local}   # plain HTTP there: see docs/environments.md`
+
 const reference = "../../examples/shop/stack.yaml"
 
 // mutate returns the reference stack with the value at a dotted path set
@@ -82,7 +85,7 @@ func TestValidationErrors(t *testing.T) {
 		wantPath, wantMsg string
 	}{
 		{"typo in spec", "spec.componets", map[string]any{}, "spec.componets", "unknown field"},
-		{"typo lists allowed fields", "spec.auth.secrett", "x", "spec.auth.secrett", "allowed: url, secret, jwks"},
+		{"typo lists allowed fields", "spec.auth.secrett", "x", "spec.auth.secrett", "allowed: url, trustedOrigins, secret, jwks"},
 		{"wrong apiVersion", "apiVersion", "authstack.dev/v1", "apiVersion", "authstack.dev/v1alpha1"},
 		{"name not a label", "metadata.name", "Shop_1", "metadata.name", "DNS-1123 label"},
 		{"name too long", "metadata.name", long, "metadata.name", "at most 41"},
@@ -121,7 +124,7 @@ func TestValidationErrors(t *testing.T) {
 		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
 		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
-		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn"},
+		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, url"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
 		{"minikube pull policy", "spec.targets.minikube.imagePullPolicy", "Sometimes", "spec.targets.minikube.imagePullPolicy", "Never, IfNotPresent, Always"},
 		{"eks host", "spec.targets.eks.host", "https://shop.example.com", "spec.targets.eks.host", "DNS hostname"},
@@ -217,16 +220,16 @@ func TestErrorLines(t *testing.T) {
 		{"bad name and bad field", "    frontend:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 3000", "    Front_end:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 0",
 			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
 				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
-		{"environment without platform", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
+		{"environment without platform", minikubeLine, minikubeLine + "\n    openshift:\n      host: x.example.com",
 			`stack.yaml:37:5: spec.targets.openshift.platform: missing; one of aks, eks, gke, minikube`},
-		{"environment on an unknown platform", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: openshift\n      host: x.example.com",
+		{"environment on an unknown platform", minikubeLine, minikubeLine + "\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
-		{"environment with another platform's field", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
-			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn` + "\n" +
+		{"environment with another platform's field", minikubeLine, minikubeLine + "\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
+			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
-		{"platform key on another platform", "    minikube: {}", "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
-			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn`},
-		{"environment not a mapping", "    minikube: {}", "    minikube: {}\n    staging: eks",
+		{"platform key on another platform", minikubeLine, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
+			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
+		{"environment not a mapping", minikubeLine, minikubeLine + "\n    staging: eks",
 			`stack.yaml:37:14: spec.targets.staging: found a string, allowed: a mapping`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
 			`stack.yaml:38:13: spec.targets.eks.host: must be lower case (got "Shop.example.com")`},
@@ -262,7 +265,7 @@ func TestErrorLines(t *testing.T) {
 		// by the YAML layer (internal/spec/yaml.go), so not in this table.
 		{"no components", "  components:\n", "  components: {}\n  old:\n",
 			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
-				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},
+				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, createNamespace, auth, database, components, targets`},
 		{"writable paths twice", "      runtime: node", "      runtime: node\n      writablePaths: [/data, /data]",
 			`stack.yaml:25:22: spec.components.frontend.writablePaths: must be a list of distinct absolute paths (got ["/data", "/data"])`},
 		// Every mistake in one run, several in one struct.
