@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -49,7 +50,41 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkPatchesApply(st, t, targets); err != nil {
+		return nil, err
+	}
 	return &Result{Tree: t, SecretHash: hash, SecretSource: src}, nil
+}
+
+// checkPatchesApply renders each environment that has patches of the
+// spec's own, so that a patch kustomize cannot apply (no object matches it,
+// a JSON 6902 path that is not there) is a field error now rather than a
+// failure of every later kustomize build.
+func checkPatchesApply(st *spec.Stack, t *tree.Tree, envs []string) error {
+	if len(envs) == 0 {
+		envs = st.Targets()
+	}
+	var errs spec.Errors
+	for _, env := range envs {
+		if own, _ := st.Patches(env); len(own) == 0 {
+			continue
+		}
+		if _, err := t.Render(path.Join("overlays", env)); err != nil {
+			p := "spec.targets." + env + ".patches"
+			errs = append(errs, &spec.FieldError{Pos: pos(st, p), Path: p,
+				Msg: "kustomize cannot apply them: " + firstLine(err.Error())})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// firstLine is the first line of a message, for one line per mistake.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }
 
 // Compile returns the tree of st, whose auth secret hashes to secretHash,

@@ -83,6 +83,13 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "versioned", kyaml.MustParse(string(data)))
+	// Two environments on one platform, with their own url, namespace,
+	// replicas and patches.
+	data, err = os.ReadFile(filepath.Join(examples, "staging-prod", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "staging-prod", kyaml.MustParse(string(data)))
 }
 
 func golden(t *testing.T, example string, objects ...*kyaml.RNode) {
