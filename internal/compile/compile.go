@@ -69,10 +69,11 @@ func checkPatchesApply(st *spec.Stack, t *tree.Tree, envs []string) error {
 		if own, _ := st.Patches(env); len(own) == 0 {
 			continue
 		}
-		if _, err := t.Render(path.Join("overlays", env)); err != nil {
-			p := "spec.targets." + env + ".patches"
-			errs = append(errs, &spec.FieldError{Pos: pos(st, p), Path: p,
-				Msg: "kustomize cannot apply them: " + firstLine(err.Error())})
+		dir := path.Join("overlays", env)
+		if _, err := t.Render(dir); err != nil {
+			msg := strings.TrimPrefix(firstLine(err.Error()), "render "+dir+": ")
+			errs = append(errs, &spec.FieldError{Pos: st.Pos("spec", "targets", env, "patches"), Path: "spec.targets." + env + ".patches",
+				Msg: "kustomize cannot apply them: " + msg})
 		}
 	}
 	if len(errs) > 0 {

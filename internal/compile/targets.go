@@ -38,28 +38,11 @@ func CheckTargets(st *spec.Stack, targets []string) error {
 }
 
 // targetsPos is where the spec's targets are, in the spec's own file.
-func targetsPos(st *spec.Stack) token.Position { return pos(st, "spec.targets") }
-
-// pos is where the field at path p is in the spec's own file, else the
-// nearest enclosing one that is there.
-func pos(st *spec.Stack, p string) token.Position {
-	var paths []string
-	for q := p; q != ""; {
-		paths = append(paths, q)
-		i := strings.LastIndex(q, ".")
-		if i < 0 {
-			break
-		}
-		q = q[:i]
-	}
-	for _, p := range append(paths, "") {
+func targetsPos(st *spec.Stack) token.Position {
+	for _, p := range []string{"spec.targets", "spec", ""} {
 		v := st.Value
 		if p != "" {
-			var sels []cue.Selector
-			for _, name := range strings.Split(p, ".") {
-				sels = append(sels, cue.Str(name))
-			}
-			v = v.LookupPath(cue.MakePath(sels...))
+			v = v.LookupPath(cue.ParsePath(p))
 		}
 		if pos := v.Pos(); v.Exists() && pos.IsValid() && pos.Filename() == st.File {
 			return pos.Position()

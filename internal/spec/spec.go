@@ -18,6 +18,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 
 	"github.com/authstack/authstack/bases"
 	"github.com/authstack/authstack/overlays"
@@ -42,6 +43,14 @@ type Stack struct {
 	Spec Spec `json:"spec"`
 	// Warnings are problems that do not stop compilation.
 	Warnings Errors `json:"-"`
+	// doc is the document as written, for positions.
+	doc cue.Value
+}
+
+// Pos is where the field at path p (field names) stands in the spec's file,
+// or where the document does when the field is not written there.
+func (s *Stack) Pos(p ...string) token.Position {
+	return pathPos(s.File, s.doc, p)
 }
 
 // Spec is the Go view of the parts of an AuthStack's spec that the compiler
@@ -303,7 +312,7 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
-	st := &Stack{Value: v, File: filename, Warnings: k.errs}
+	st := &Stack{Value: v, File: filename, Warnings: k.errs, doc: doc}
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}

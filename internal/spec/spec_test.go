@@ -229,6 +229,35 @@ func TestErrorLines(t *testing.T) {
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
 		{"platform key on another platform", minikubeLine, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
 			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
+		// The fields of every environment.
+		{"environment url", minikubeLine, "    minikube: {url: ftp://shop.local}",
+			`stack.yaml:36:21: spec.targets.minikube.url: must be an absolute http:// or https:// URL (got "ftp://shop.local")`},
+		{"trusted origin with a path", minikubeLine, "    minikube: {trustedOrigins: [https://a.example.com/app]}",
+			`stack.yaml:36:33: spec.targets.minikube.trustedOrigins.0: must be an origin such as https://app.example.com: scheme://host[:port], without path, ',' or spaces (got "https://a.example.com/app")`},
+		{"trusted origins repeated", "    url: https://shop.example.com", "    url: https://shop.example.com\n    trustedOrigins: [https://a.example.com, https://a.example.com]",
+			`stack.yaml:12:21: spec.auth.trustedOrigins: must be a list of distinct origins (got ["https://a.example.com", "https://a.example.com"])`},
+		{"trusted origins with a comma", "    url: https://shop.example.com", "    url: https://shop.example.com\n    trustedOrigins: [\"https://a.example.com,https://b.example.com\"]",
+			`stack.yaml:12:22: spec.auth.trustedOrigins.0: must be an origin such as https://app.example.com: scheme://host[:port], without path, ',' or spaces (got "https://a.example.com,https://b.example.com")`},
+		{"environment namespace", minikubeLine, "    minikube: {namespace: Shop_Dev}",
+			`stack.yaml:36:27: spec.targets.minikube.namespace: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Shop_Dev")`},
+		{"createNamespace", minikubeLine, "    minikube: {createNamespace: \"no\"}",
+			`stack.yaml:36:33: spec.targets.minikube.createNamespace: must be true or false (got "no")`},
+		{"replicas of an unknown component", minikubeLine, "    minikube: {replicas: {web: 2}}",
+			`stack.yaml:36:27: spec.targets.minikube.replicas.web: "web" is not a component; allowed: backend-api, frontend`},
+		{"replicas zero", minikubeLine, "    minikube: {replicas: {frontend: 0}}",
+			`stack.yaml:36:37: spec.targets.minikube.replicas.frontend: must be an integer from 1 to 2147483647 (got 0)`},
+		{"patch empty", minikubeLine, "    minikube: {patches: [{patch: \"\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must be a non-empty string holding a strategic-merge or JSON 6902 patch in YAML (got "")`},
+		{"patch without its object", minikubeLine, "    minikube: {patches: [{patch: \"spec: {replicas: 3}\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a strategic-merge patch without target must have kind and metadata.name, which select the object it patches`},
+		{"json patch without target", minikubeLine, "    minikube: {patches: [{patch: \"[{op: remove, path: /spec/replicas}]\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a JSON 6902 patch (a list of operations) needs target, which selects the objects it patches`},
+		{"json patch operation without path", minikubeLine, "    minikube: {patches: [{target: {kind: Deployment}, patch: \"[{op: remove}]\"}]}",
+			`stack.yaml:36:62: spec.targets.minikube.patches.0.patch: operation 0 of the JSON 6902 patch must be a mapping with op and path`},
+		{"patch not YAML", minikubeLine, "    minikube: {patches: [{patch: \"a: [\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must hold one YAML document: a strategic-merge patch (a mapping) or a JSON 6902 patch (a list of operations)`},
+		{"patch target field", minikubeLine, "    minikube: {patches: [{target: {kinds: Deployment}, patch: \"[]\"}]}",
+			`stack.yaml:36:36: spec.targets.minikube.patches.0.target.kinds: unknown field "kinds"; allowed: group, version, kind, name, namespace, labelSelector, annotationSelector`},
 		{"environment not a mapping", minikubeLine, minikubeLine + "\n    staging: eks",
 			`stack.yaml:37:14: spec.targets.staging: found a string, allowed: a mapping`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
@@ -566,5 +595,22 @@ spec:
 				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
 			}
 		})
+	}
+}
+
+// BETTER_AUTH_TRUSTED_ORIGINS belongs to authstack only where the spec sets
+// trusted origins: elsewhere a component may still set it itself.
+func TestTrustedOriginsEnv(t *testing.T) {
+	schema, data := loadReference(t)
+	const env = "        NEXT_PUBLIC_API_URL: http://backend-api:8000"
+	own := strings.Replace(string(data), env, env+"\n        BETTER_AUTH_TRUSTED_ORIGINS: https://x.example.com", 1)
+	if _, err := schema.Stacks("stack.yaml", []byte(own)); err != nil {
+		t.Fatalf("a component's own BETTER_AUTH_TRUSTED_ORIGINS without trustedOrigins: %v", err)
+	}
+	both := strings.Replace(own, minikubeLine, "    minikube: {trustedOrigins: [https://x.example.com]}", 1)
+	_, err := schema.Stacks("stack.yaml", []byte(both))
+	const want = "stack.yaml:30:9: spec.components.frontend.env.BETTER_AUTH_TRUSTED_ORIGINS: BETTER_AUTH_TRUSTED_ORIGINS is set by authstack from spec.auth.trustedOrigins and the environments' trustedOrigins; remove it from env"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want\n%s", err, want)
 	}
 }
