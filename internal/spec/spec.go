@@ -18,6 +18,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 
 	"github.com/authstack/authstack/bases"
 	"github.com/authstack/authstack/overlays"
@@ -42,6 +43,14 @@ type Stack struct {
 	Spec Spec `json:"spec"`
 	// Warnings are problems that do not stop compilation.
 	Warnings Errors `json:"-"`
+	// doc is the document as written, for positions.
+	doc cue.Value
+}
+
+// Pos is where the field at path p (field names) stands in the spec's file,
+// or where the document does when the field is not written there.
+func (s *Stack) Pos(p ...string) token.Position {
+	return pathPos(s.File, s.doc, p)
 }
 
 // Spec is the Go view of the parts of an AuthStack's spec that the compiler
@@ -82,6 +91,45 @@ func (s *Stack) Targets() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Namespace returns the namespace of the environment env: its own, else
+// spec.namespace, "" when neither is set.
+func (s *Stack) Namespace(env string) string {
+	if ns, err := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("namespace"))).String(); err == nil {
+		return ns
+	}
+	return s.Spec.Namespace
+}
+
+// Patch is one item of an environment's patches, as in a kustomization.
+type Patch struct {
+	Patch  string       `json:"patch" yaml:"patch"`
+	Target *PatchTarget `json:"target,omitempty" yaml:"target,omitempty"`
+}
+
+// PatchTarget selects the objects a patch applies to.
+type PatchTarget struct {
+	Group              string `json:"group,omitempty" yaml:"group,omitempty"`
+	Version            string `json:"version,omitempty" yaml:"version,omitempty"`
+	Kind               string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	Name               string `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty" yaml:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty" yaml:"annotationSelector,omitempty"`
+}
+
+// Patches returns the patches of the environment env.
+func (s *Stack) Patches(env string) ([]Patch, error) {
+	var out []Patch
+	v := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("patches")))
+	if !v.Exists() {
+		return nil, nil
+	}
+	if err := v.Decode(&out); err != nil {
+		return nil, fmt.Errorf("spec.targets.%s.patches: %w", env, err)
+	}
+	return out, nil
 }
 
 // Platform returns the platform of the environment env, "" when the stack
@@ -264,7 +312,7 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
-	st := &Stack{Value: v, File: filename, Warnings: k.errs}
+	st := &Stack{Value: v, File: filename, Warnings: k.errs, doc: doc}
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,8 +16,16 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// targets are the overlays every example is rendered for.
+// targets are the platforms' overlays of the rotation test and the
+// platforms the kube-score ignore list may name.
 var targets = []string{"minikube", "eks", "gke", "aks"}
+
+// environment is one environment of an example: a key of spec.targets.
+type environment struct {
+	name      string
+	platform  string // its platform: its own platform field, else its name
+	namespace string // its namespace, else spec.namespace; empty when neither
+}
 
 // repoRoot is the repository root, relative to this package's directory
 // (go test runs tests in their package directory).
@@ -56,15 +65,16 @@ func authstackBin(t *testing.T) string {
 
 // example is one directory under examples/.
 type example struct {
-	name       string // directory name
-	stack      string // path of stack.yaml
-	secret     string // path of better-auth-secret.yaml
-	stackName  string // metadata.name of the AuthStack
-	namespace  string // spec.namespace, empty when the spec leaves it out
-	secretName string // spec.auth.secret.name
-	secretKey  string // spec.auth.secret.key
-	dbName     string // spec.database.url.name
-	dbKey      string // spec.database.url.key
+	name       string        // directory name
+	stack      string        // path of stack.yaml
+	secret     string        // path of better-auth-secret.yaml
+	stackName  string        // metadata.name of the AuthStack
+	namespace  string        // spec.namespace, empty when the spec leaves it out
+	envs       []environment // every environment, sorted by name
+	secretName string        // spec.auth.secret.name
+	secretKey  string        // spec.auth.secret.key
+	dbName     string        // spec.database.url.name
+	dbKey      string        // spec.database.url.key
 }
 
 // minExamples guards against a glob that silently matches too little: the
@@ -94,6 +104,7 @@ func loadExamples(t *testing.T) []example {
 				Namespace string
 				Auth      struct{ Secret struct{ Name, Key string } }
 				Database  struct{ URL struct{ Name, Key string } }
+				Targets   map[string]struct{ Platform, Namespace string }
 			}
 		}
 		if err := yaml.Unmarshal(data, &spec); err != nil {
@@ -109,6 +120,19 @@ func loadExamples(t *testing.T) []example {
 			secretKey:  spec.Spec.Auth.Secret.Key,
 			dbName:     spec.Spec.Database.URL.Name,
 			dbKey:      spec.Spec.Database.URL.Key,
+		}
+		for _, name := range slices.Sorted(maps.Keys(spec.Spec.Targets)) {
+			e := environment{name: name, platform: spec.Spec.Targets[name].Platform, namespace: spec.Spec.Targets[name].Namespace}
+			if e.platform == "" {
+				e.platform = name
+			}
+			if e.namespace == "" {
+				e.namespace = ex.namespace
+			}
+			ex.envs = append(ex.envs, e)
+		}
+		if len(ex.envs) == 0 {
+			t.Fatalf("example %s has no environments", ex.name)
 		}
 		if ex.secretKey == "" {
 			ex.secretKey = "better-auth-secret" // the schema's default

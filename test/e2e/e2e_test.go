@@ -156,27 +156,44 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 // the package; a second render changes nothing, and kustomize builds the
 // written overlays.
 func TestKptRenderIdempotent(t *testing.T) {
+	kptIdempotent(t, refSpec, refSecret, targets, "bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml",
+		"overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml")
+}
+
+// The same with two environments on one platform, each with its own
+// namespace, replicas and url, and patches of the spec's own.
+func TestKptRenderIdempotentEnvironments(t *testing.T) {
+	const dir = "../../examples/staging-prod"
+	kptIdempotent(t, dir+"/stack.yaml", dir+"/better-auth-secret.yaml", []string{"staging", "prod"},
+		"overlays/staging/namespace.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/api-poddisruptionbudget.yaml")
+}
+
+// kptIdempotent renders a package of spec and secret with kpt twice, checks
+// that the first render wrote the files want, that the second changed
+// nothing, and that kustomize builds each of envs' overlays as authstack
+// renders it.
+func kptIdempotent(t *testing.T, spec, secret string, envs []string, want ...string) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kpt := tool(t, "KPT", "kpt")
 	kustomize := tool(t, "KUSTOMIZE", "kustomize")
 	pkg := t.TempDir()
-	copyFile(t, refSpec, filepath.Join(pkg, "stack.yaml"))
-	copyFile(t, refSecret, filepath.Join(pkg, "better-auth-secret.yaml"))
+	copyFile(t, spec, filepath.Join(pkg, "stack.yaml"))
+	copyFile(t, secret, filepath.Join(pkg, "better-auth-secret.yaml"))
 	writeFile(t, filepath.Join(pkg, "Kptfile"), kptfile(bin))
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	first := snapshot(t, pkg)
-	for _, want := range []string{"bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml", "overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml", "stack.yaml", "better-auth-secret.yaml"} {
-		if _, ok := first[want]; !ok {
-			t.Errorf("after kpt fn render: no %s", want)
+	for _, w := range append(want, "stack.yaml", "better-auth-secret.yaml") {
+		if _, ok := first[w]; !ok {
+			t.Errorf("after kpt fn render: no %s", w)
 		}
 	}
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	assertSameFiles(t, "second render", first, snapshot(t, pkg))
-	for _, target := range targets {
-		got := kustomizeWith(t, kustomize, filepath.Join(pkg, "overlays", target), refSecret)
-		want := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
+	for _, env := range envs {
+		got := kustomizeWith(t, kustomize, filepath.Join(pkg, "overlays", env), secret)
+		want := mustRun(t, ".", nil, bin, "render", "-f", spec, "-f", secret, "--target", env)
 		if got != want {
-			t.Errorf("%s: kustomize build of the kpt-written overlay differs from authstack render", target)
+			t.Errorf("%s: kustomize build of the kpt-written overlay differs from authstack render", env)
 		}
 	}
 }
