@@ -84,7 +84,7 @@ func process(rl *fn.ResourceList, target string) bool {
 		}
 		stacks, err := schema.Stacks(file, []byte(withoutFunctionAnnotations(si.obj)))
 		if err != nil {
-			rl.Results = append(rl.Results, results(err, si.obj)...)
+			rl.Results = append(rl.Results, results(err, si.obj, fn.Error)...)
 			ok = false
 			continue
 		}
@@ -321,16 +321,12 @@ func severity(s compile.Severity) fn.Severity {
 	return fn.Error
 }
 
-// results turns spec errors into results with field and file paths; any
-// other error is one result of severity sev (default: error).
-func results(err error, obj *fn.KubeObject, sev ...fn.Severity) fn.Results {
+// results turns spec errors into results with field and file paths, each
+// with its own severity; any other error is one result of severity sev.
+func results(err error, obj *fn.KubeObject, sev fn.Severity) fn.Results {
 	fes, isFields := err.(spec.Errors)
 	if !isFields {
-		s := fn.Error
-		if len(sev) > 0 {
-			s = sev[0]
-		}
-		return fn.Results{fn.ConfigObjectResult(err.Error(), obj, s)}
+		return fn.Results{fn.ConfigObjectResult(err.Error(), obj, sev)}
 	}
 	var out fn.Results
 	for _, fe := range fes {
