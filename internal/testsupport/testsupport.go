@@ -189,6 +189,16 @@ func Examples(tb TB, root string) []string {
 	return dirs
 }
 
+// ReadFile returns the content of the file name.
+func ReadFile(tb TB, name string) string {
+	tb.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return string(data)
+}
+
 // WriteFile writes data to name, making its directory.
 func WriteFile(tb TB, name, data string) {
 	tb.Helper()
