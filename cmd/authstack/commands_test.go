@@ -116,7 +116,10 @@ func TestCLIAndKRMAgree(t *testing.T) {
 	if err == nil {
 		t.Fatal("render --target bogus: no error")
 	}
-	_, msg, _ := strings.Cut(err.Error(), "spec.targets: ")
+	_, msg, found := strings.Cut(err.Error(), "spec.targets: ")
+	if !found || !strings.HasPrefix(msg, `has no target "bogus"`) {
+		t.Fatalf("render --target bogus: %v", err)
+	}
 	spec, err := os.ReadFile(refSpec)
 	if err != nil {
 		t.Fatal(err)
