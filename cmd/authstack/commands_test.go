@@ -62,7 +62,7 @@ func TestCommandsPresentDiagnostics(t *testing.T) {
 		name:   "render: a target the stack lacks is a field error",
 		args:   []string{"render", "-f", refSpec, "-f", refSecret, "--target", "bogus"},
 		stderr: []string{single, "warning: " + refSpec + ":29:9: ", "warning: " + refSecret + ": Secret better-auth-secret is a plain Secret"},
-		err:    refSpec + `:9:3: spec.targets: has no target "bogus" (it has aks, eks, gke, minikube)`,
+		err:    refSpec + `:9:3: spec.targets: has no environment "bogus" (it has aks, eks, gke, minikube)`,
 	}, {
 		name:   "build: no source for the auth secret, with the stack's file",
 		args:   []string{"build", "-f", refSpec, "-o", filepath.Join(dir, "out")},
@@ -117,7 +117,7 @@ func TestCLIAndKRMAgree(t *testing.T) {
 		t.Fatal("render --target bogus: no error")
 	}
 	_, msg, found := strings.Cut(err.Error(), "spec.targets: ")
-	if !found || !strings.HasPrefix(msg, `has no target "bogus"`) {
+	if !found || !strings.HasPrefix(msg, `has no environment "bogus"`) {
 		t.Fatalf("render --target bogus: %v", err)
 	}
 	spec, err := os.ReadFile(refSpec)

@@ -65,7 +65,7 @@ func TestRun(t *testing.T) {
 	}, {
 		name: "a target the stack lacks",
 		in:   compile.Input{Stacks: []*spec.Stack{shop()}, Objects: []*kyaml.RNode{authSecret}, Target: "bogus"},
-		want: with(`error: stack shop: ../../examples/shop/stack.yaml:9:3: spec.targets: has no target "bogus"`),
+		want: with(`error: stack shop: ../../examples/shop/stack.yaml:9:3: spec.targets: has no environment "bogus"`),
 	}, {
 		name: "no source for the auth secret",
 		in:   compile.Input{Stacks: []*spec.Stack{shop()}, Objects: []*kyaml.RNode{cm}},

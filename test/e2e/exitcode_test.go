@@ -72,7 +72,7 @@ func TestMissingTarget(t *testing.T) {
 	writeFile(t, file, spec)
 
 	r := run(t, ".", nil, bin, "render", "-f", file, "-f", refSecret, "--target", "gke")
-	if lines := stderrLines(r.Stderr); r.Code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no target "gke"`) {
+	if lines := stderrLines(r.Stderr); r.Code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no environment "gke"`) {
 		t.Errorf("render --target gke: exit %d\n%s", r.Code, r.Stderr)
 	}
 
@@ -80,7 +80,7 @@ func TestMissingTarget(t *testing.T) {
 	if r.Code != 1 {
 		t.Errorf("KRM --target gke: exit %d, want 1\n%s", r.Code, r.Stdout)
 	}
-	for _, want := range []string{"severity: error", "path: spec.targets", `has no target "gke"`} {
+	for _, want := range []string{"severity: error", "path: spec.targets", `has no environment "gke"`} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("KRM --target gke: results lack %q:\n%s", want, r.Stdout)
 		}
