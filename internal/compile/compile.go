@@ -1,7 +1,8 @@
 // Package compile turns a validated AuthStack into a kustomize tree: bases/
 // with what every target shares and overlays/<target>/ with what each
-// platform adds. The objects come from the embedded CUE templates; this
-// package lays them out as files and writes the kustomizations.
+// platform adds. The objects come from the embedded CUE templates, which
+// this package owns (templates.go; spec validates with the schema alone); it
+// lays them out as files and writes the kustomizations.
 package compile
 
 import (
@@ -55,7 +56,7 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 // Compile returns the tree of st, whose auth secret hashes to secretHash,
 // with the overlays of targets (default: all of the stack's targets).
 func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
-	schema, err := spec.Load()
+	tmpl, err := loadTemplates()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
-	root, err := schema.Package(platforms,
+	root, err := tmpl.pkg(platforms,
 		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
 		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
 	)
