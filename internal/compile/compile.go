@@ -34,10 +34,10 @@ type Result struct {
 	SecretSource secrethash.Source
 }
 
-// Stack compiles st, hashing its auth secret from the objects that came
+// Compile compiles st, hashing its auth secret from the objects that came
 // with it (Secrets, SealedSecrets, ExternalSecrets…). With targets, only
 // their overlays are compiled; a target the stack lacks is an error.
-func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
+func Compile(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
 	if err := CheckTargets(st, targets); err != nil {
 		return nil, err
 	}
@@ -46,16 +46,16 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	t, err := Compile(st, hash, targets...)
+	t, err := CompileWithHash(st, hash, targets...)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Tree: t, SecretHash: hash, SecretSource: src}, nil
 }
 
-// Compile returns the tree of st, whose auth secret hashes to secretHash,
+// CompileWithHash returns the tree of st, whose auth secret hashes to secretHash,
 // with the overlays of targets (default: all of the stack's targets).
-func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
+func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
 	tmpl, err := loadTemplates()
 	if err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ stringData:
 
 func build(t testing.TB, st *spec.Stack, objects ...*kyaml.RNode) *compile.Result {
 	t.Helper()
-	res, err := compile.Stack(st, objects)
+	res, err := compile.Compile(st, objects)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +397,7 @@ func TestEnvironments(t *testing.T) {
 		t.Error("overlays/eks/ written for a stack without an eks environment")
 	}
 
-	one, err := compile.Stack(st, []*kyaml.RNode{s}, "prod")
+	one, err := compile.Compile(st, []*kyaml.RNode{s}, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}

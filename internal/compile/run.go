@@ -150,7 +150,7 @@ func Run(in Input) *Output {
 		targets = []string{in.Target}
 	}
 	for _, st := range in.Stacks {
-		res, err := Stack(st, in.Objects, targets...)
+		res, err := Compile(st, in.Objects, targets...)
 		if err != nil {
 			out.Diagnostics = append(out.Diagnostics, Diagnostic{Severity: Error, Stack: st, Err: err})
 			continue

@@ -316,7 +316,7 @@ func TestReservedEnvCoversTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := compile.Compile(stacks[0], "0123456789")
+	tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestNoGeneratedNameCollides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, err := compile.Compile(stacks[0], "0123456789")
+			tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 			if err != nil {
 				t.Fatal(err)
 			}
