@@ -1,7 +1,8 @@
 // Package compile turns a validated AuthStack into a kustomize tree: bases/
 // with what every target shares and overlays/<target>/ with what each
-// platform adds. The objects come from the embedded CUE templates; this
-// package lays them out as files and writes the kustomizations.
+// platform adds. The objects come from the embedded CUE templates, which
+// this package owns (templates.go; spec validates with the schema alone); it
+// lays them out as files and writes the kustomizations.
 package compile
 
 import (
@@ -34,10 +35,10 @@ type Result struct {
 	SecretSource secrethash.Source
 }
 
-// Stack compiles st, hashing its auth secret from the objects that came
+// Compile compiles st, hashing its auth secret from the objects that came
 // with it (Secrets, SealedSecrets, ExternalSecrets…). With targets, only
 // their overlays are compiled; a target the stack lacks is an error.
-func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
+func Compile(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
 	if err := CheckTargets(st, targets); err != nil {
 		return nil, err
 	}
@@ -46,7 +47,7 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	t, err := Compile(st, hash, targets...)
+	t, err := CompileWithHash(st, hash, targets...)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +89,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// Compile returns the tree of st, whose auth secret hashes to secretHash,
+// CompileWithHash returns the tree of st, whose auth secret hashes to secretHash,
 // with the overlays of targets (default: all of the stack's targets).
-func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
-	schema, err := spec.Load()
+func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
+	tmpl, err := loadTemplates()
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
-	root, err := schema.Package(platforms,
+	root, err := tmpl.pkg(platforms,
 		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
 		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
 	)

@@ -68,7 +68,7 @@ stringData:
 
 func build(t testing.TB, st *spec.Stack, objects ...*kyaml.RNode) *compile.Result {
 	t.Helper()
-	res, err := compile.Stack(st, objects)
+	res, err := compile.Compile(st, objects)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +409,7 @@ func TestEnvironments(t *testing.T) {
 		t.Error("overlays/eks/ written for a stack without an eks environment")
 	}
 
-	one, err := compile.Stack(st, []*kyaml.RNode{s}, "prod")
+	one, err := compile.Compile(st, []*kyaml.RNode{s}, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +525,7 @@ func TestPatchThatDoesNotApply(t *testing.T) {
 	st := load(t, "shop", func(y string) string {
 		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}]}`, 1)
 	})
-	_, err := compile.Stack(st, []*kyaml.RNode{secret(t, "value", "x")})
+	_, err := compile.Compile(st, []*kyaml.RNode{secret(t, "value", "x")})
 	var errs spec.Errors
 	if !errors.As(err, &errs) || len(errs) != 1 {
 		t.Fatalf("got %v, want one field error", err)

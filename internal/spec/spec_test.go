@@ -348,7 +348,7 @@ func TestReservedEnvCoversTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := compile.Compile(stacks[0], "0123456789")
+	tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func TestNoGeneratedNameCollides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, err := compile.Compile(stacks[0], "0123456789")
+			tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 			if err != nil {
 				t.Fatal(err)
 			}

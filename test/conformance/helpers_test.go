@@ -3,17 +3,17 @@ package conformance_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 // targets are the platforms' overlays of the rotation test and the
@@ -32,20 +32,11 @@ type environment struct {
 const repoRoot = "../.."
 
 // requireEnv returns the value of an environment variable that names a tool
-// the stage needs. Without it the test is skipped on a developer machine but
-// fails in CI, where a skip would silently hide the whole stage.
+// the stage needs; unset, the test skips, except under CI=true where it
+// fails.
 func requireEnv(t *testing.T, name, hint string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v != "" {
-		return v
-	}
-	msg := fmt.Sprintf("%s is not set (%s); run: make test-conformance", name, hint)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testsupport.Env(t, name, hint+"; run: make test-conformance")
 }
 
 // authstackBin returns the absolute path of the compiler under test. A
@@ -77,23 +68,13 @@ type example struct {
 	dbKey      string        // spec.database.url.key
 }
 
-// minExamples guards against a glob that silently matches too little: the
-// stage promises the reference stack plus four differing examples.
-const minExamples = 5
-
 // loadExamples reads every examples/*/stack.yaml.
 func loadExamples(t *testing.T) []example {
 	t.Helper()
-	stacks, err := filepath.Glob(filepath.Join(repoRoot, "examples", "*", "stack.yaml"))
-	if err != nil {
-		t.Fatalf("list examples: %v", err)
-	}
-	if len(stacks) < minExamples {
-		t.Fatalf("found %d examples (%v), want at least %d", len(stacks), stacks, minExamples)
-	}
+	dirs := testsupport.Examples(t, repoRoot)
 	var out []example
-	for _, stack := range stacks {
-		dir := filepath.Dir(stack)
+	for _, dir := range dirs {
+		stack := filepath.Join(dir, "stack.yaml")
 		data, err := os.ReadFile(stack)
 		if err != nil {
 			t.Fatalf("read example: %v", err)
@@ -152,13 +133,7 @@ func render(t *testing.T, bin, target string, files ...string) []byte {
 	for _, f := range files {
 		args = append(args, "-f", f)
 	}
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("authstack %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
+	return []byte(testsupport.Runner{}.MustRun(t, ".", nil, bin, args...))
 }
 
 // object is the part of a rendered object that the checks look at.
