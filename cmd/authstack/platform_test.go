@@ -11,17 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/authstack/authstack/internal/spec"
 	"github.com/authstack/authstack/overlays"
 )
 
-const (
-	refStack  = "../../examples/shop/stack.yaml"
-	refSecret = "../../examples/shop/better-auth-secret.yaml"
-)
-
-// cli runs authstack's commands in this process over src.
-func cli(t *testing.T, src *sources, stdin string, args ...string) (string, error) {
+// cliWith runs authstack's commands in this process over src, with stdin;
+// it returns stdout and stderr together, and the error.
+func cliWith(t *testing.T, src *sources, stdin string, args ...string) (string, error) {
 	t.Helper()
 	root := newRootCommand(src)
 	var out, errOut bytes.Buffer
@@ -31,6 +29,15 @@ func cli(t *testing.T, src *sources, stdin string, args ...string) (string, erro
 	root.SetErr(&errOut)
 	err := root.Execute()
 	return out.String() + errOut.String(), err
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // copyWithPlatform copies the embedded CUE files into a temporary directory
@@ -77,16 +84,22 @@ func TestPlatformIsOneFile(t *testing.T) {
 	}
 	work := t.TempDir()
 	stack := filepath.Join(work, "stack.yaml")
-	// The reference stack with a kind target beside its minikube one.
-	data, err := os.ReadFile(refStack)
+	// The reference stack with a kind environment, a copy of its minikube
+	// one.
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(readFile(t, refSpec)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	targets := doc["spec"].(map[string]any)["targets"].(map[string]any)
+	if targets["minikube"] == nil {
+		t.Fatal("the reference stack has no minikube environment")
+	}
+	targets[p] = targets["minikube"]
+	withKind, err := yaml.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	withKind := strings.Replace(string(data), "    minikube: {}\n", "    minikube: {}\n    "+p+": {}\n", 1)
-	if withKind == string(data) {
-		t.Fatal("the reference stack has no line \"    minikube: {}\"")
-	}
-	if err := os.WriteFile(stack, []byte(withKind), 0o644); err != nil {
+	if err := os.WriteFile(stack, withKind, 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -96,7 +109,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 				src  *sources
 				want bool
 			}{{src, true}, {embedded(), false}} {
-				out, err := cli(t, c.src, "", args...)
+				out, err := cliWith(t, c.src, "", args...)
 				if err != nil {
 					t.Fatalf("%v: %v", args, err)
 				}
@@ -113,7 +126,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 			want bool
 		}{{src, true}, {embedded(), false}} {
 			file := filepath.Join(t.TempDir(), "stack.yaml")
-			if out, err := cli(t, c.src, "", "init", "-o", file); err != nil {
+			if out, err := cliWith(t, c.src, "", "init", "-o", file); err != nil {
 				t.Fatalf("init: %v\n%s", err, out)
 			}
 			data, err := os.ReadFile(file)
@@ -123,18 +136,18 @@ func TestPlatformIsOneFile(t *testing.T) {
 			if got := strings.Contains(string(data), fmt.Sprintf("    %-30s# settings: imagePullPolicy, host\n", "# "+p+": {}")); got != c.want {
 				t.Errorf("init's starter (%s overlay: %v) offers %s with minikube's settings: %v:\n%s", p, c.want, p, got, data)
 			}
-			if out, err := cli(t, c.src, "", "vet", "-f", file); err != nil {
+			if out, err := cliWith(t, c.src, "", "vet", "-f", file); err != nil {
 				t.Errorf("vet of init's starter: %v\n%s", err, out)
 			}
 		}
 	})
 
 	t.Run("vet", func(t *testing.T) {
-		out, err := cli(t, src, "", "vet", "-f", stack)
+		out, err := cliWith(t, src, "", "vet", "-f", stack)
 		if err != nil || !regexp.MustCompile(`\(targets: [^)]*\b`+p+`\b`).MatchString(out) {
 			t.Errorf("vet: %v\n%s", err, out)
 		}
-		out, err = cli(t, embedded(), "", "vet", "-f", stack)
+		out, err = cliWith(t, embedded(), "", "vet", "-f", stack)
 		if err == nil || !strings.Contains(err.Error(), "spec.targets."+p+".platform: missing") {
 			t.Errorf("vet with the embedded files: %v, want %s to be no platform\n%s", err, p, out)
 		}
@@ -142,7 +155,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 
 	t.Run("build", func(t *testing.T) {
 		out := filepath.Join(work, "deploy")
-		if msg, err := cli(t, src, "", "build", "-f", stack, "-f", refSecret, "-o", out); err != nil {
+		if msg, err := cliWith(t, src, "", "build", "-f", stack, "-f", refSecret, "-o", out); err != nil {
 			t.Fatalf("build: %v\n%s", err, msg)
 		}
 		kind, err := os.ReadFile(filepath.Join(out, "overlays", p, "kustomization.yaml"))
@@ -160,11 +173,11 @@ func TestPlatformIsOneFile(t *testing.T) {
 	})
 
 	t.Run("render", func(t *testing.T) {
-		kind, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", p)
+		kind, err := cliWith(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", p)
 		if err != nil {
 			t.Fatalf("render --target %s: %v\n%s", p, err, kind)
 		}
-		minikube, err := cli(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "minikube")
+		minikube, err := cliWith(t, src, "", "render", "-f", stack, "-f", refSecret, "--target", "minikube")
 		if err != nil {
 			t.Fatalf("render --target minikube: %v\n%s", err, minikube)
 		}
@@ -182,7 +195,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 			}
 			rl += "- " + strings.ReplaceAll(strings.TrimSpace(string(data)), "\n", "\n  ") + "\n"
 		}
-		out, err := cli(t, src, rl, "--target", p)
+		out, err := cliWith(t, src, rl, "--target", p)
 		if err != nil || !strings.Contains(out, "imagePullPolicy: Never") {
 			t.Errorf("KRM --target %s: %v\n%s", p, err, out)
 		}
@@ -194,7 +207,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 			src  *sources
 			kind bool
 		}{{src, true}, {embedded(), false}} {
-			out, err := cli(t, c.src, "", "schema")
+			out, err := cliWith(t, c.src, "", "schema")
 			if err != nil {
 				t.Fatal(err)
 			}

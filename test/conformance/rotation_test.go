@@ -55,8 +55,8 @@ func testRotation(t *testing.T, c *testcluster.Cluster, bin string) {
 	if ex == nil {
 		t.Fatalf("example %q not found", rotationExample)
 	}
-	for _, target := range ex.environments(t) {
-		t.Run(target, func(t *testing.T) { testRotationOn(t, c, bin, *ex, target) })
+	for _, env := range ex.envs {
+		t.Run(env.name, func(t *testing.T) { testRotationOn(t, c, bin, *ex, env.name) })
 	}
 }
 

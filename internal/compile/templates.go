@@ -1,0 +1,112 @@
+package compile
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/authstack/authstack/internal/spec"
+)
+
+// templates are the parsed CUE templates: bases/, which every platform
+// shares, and one overlays/<platform>.cue per platform, with the schema
+// whose definitions they use. Together they form one CUE package. spec
+// validates with the schema alone; the templates are this package's.
+type templates struct {
+	ctx      *cue.Context
+	shared   []*ast.File          // the schema and the bases
+	overlays map[string]*ast.File // by platform
+}
+
+// templatesOf returns the templates of the files schema was loaded from
+// (the embedded ones for nil), parsed once per schema.
+func templatesOf(schema *spec.Schema) (*templates, error) {
+	if schema == nil {
+		var err error
+		if schema, err = spec.Load(); err != nil {
+			return nil, err
+		}
+	}
+	load, _ := templatesBySchema.LoadOrStore(schema, sync.OnceValues(func() (*templates, error) { return parseTemplates(schema.FS()) }))
+	return load.(func() (*templates, error))()
+}
+
+// templatesBySchema holds, for each schema, the function that parses its
+// templates once.
+var templatesBySchema sync.Map
+
+// parseTemplates parses the templates of fsys, laid out as spec.LoadFS
+// reads it.
+func parseTemplates(fsys fs.FS) (*templates, error) {
+	var shared []*ast.File
+	for _, dir := range []string{"schemas", "bases"} {
+		files, err := parseDir(fsys, dir)
+		if err != nil {
+			return nil, err
+		}
+		shared = append(shared, files...)
+	}
+	overlayFiles, err := parseDir(fsys, "overlays")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{ctx: cuecontext.New(), shared: shared, overlays: map[string]*ast.File{}}
+	for _, f := range overlayFiles {
+		t.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
+	}
+	return t, nil
+}
+
+// parseDir parses the files dir/*.cue of fsys.
+func parseDir(fsys fs.FS, dir string) ([]*ast.File, error) {
+	names, err := fs.Glob(fsys, dir+"/*.cue")
+	if err != nil {
+		return nil, err
+	}
+	var files []*ast.File
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(name, data)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s", errors.Details(err, nil))
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// packageName is the CUE package of the schema and templates.
+const packageName = "authstack"
+
+// pkg returns the CUE package of the schema, the bases and the overlay
+// files of platforms, evaluated with inputs (such as the templates' "stack")
+// as further fields. Building the package evaluates all of it, so it holds
+// only the overlays asked for, and the inputs are built in rather than
+// filled in afterwards, which would evaluate everything a second time.
+func (t *templates) pkg(platforms []string, inputs ...*ast.Field) (cue.Value, error) {
+	files := slices.Clip(t.shared)
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(platforms))) {
+		f, ok := t.overlays[p]
+		if !ok {
+			return cue.Value{}, fmt.Errorf("no overlay for platform %q", p)
+		}
+		files = append(files, f)
+	}
+	in := &ast.File{Filename: "inputs.cue", Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(packageName)}}}
+	for _, f := range inputs {
+		in.Decls = append(in.Decls, f)
+	}
+	return spec.BuildPackage(t.ctx, append(files, in))
+}
