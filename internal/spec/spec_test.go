@@ -478,7 +478,7 @@ kind: AuthStack
 metadata: {name: shop}
 spec:
   auth:
-    url: https://shop.example.com
+    url: http://shop.example.com
     secret: {name: auth, key: legacy, versionsKey: versions}
 ` + extra + `  database: {url: {name: db, key: url}}
   components:
