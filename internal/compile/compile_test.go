@@ -146,8 +146,9 @@ func TestDeterministic(t *testing.T) {
 	assertSameTree(t, a.Tree, b.Tree)
 	// Targets listed in another order.
 	reordered := load(t, "shop", func(y string) string {
-		i := strings.Index(y, "    minikube: {}\n")
-		return y[:i] + y[i+len("    minikube: {}\n"):] + "    minikube: {}\n"
+		i := strings.Index(y, "    minikube: ")
+		line := y[i : i+strings.Index(y[i:], "\n")+1]
+		return y[:i] + y[i+len(line):] + line
 	})
 	c := build(t, reordered, s)
 	assertSameTree(t, a.Tree, c.Tree)

@@ -97,6 +97,7 @@ var checks = []func(s *Schema, file string, doc cue.Value) Errors{
 var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
 	checkRotation,
 	checkMigrate,
+	checkEnvironments,
 }
 
 // checkRotation keeps the two secret keys apart, allows reencrypt only with

@@ -17,6 +17,9 @@ import (
 
 const reference = "../../examples/shop/stack.yaml"
 
+// refMinikube is the reference stack's minikube environment, one line.
+const refMinikube = "    minikube: {host: shop.example.com, tlsSecretName: shop-tls}   # https URL: TLS from a kubernetes.io/tls Secret"
+
 // mutate returns the reference stack with the value at a dotted path set
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
@@ -217,16 +220,16 @@ func TestErrorLines(t *testing.T) {
 		{"bad name and bad field", "    frontend:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 3000", "    Front_end:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 0",
 			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
 				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
-		{"environment without platform", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
+		{"environment without platform", refMinikube, refMinikube + "\n    openshift:\n      host: x.example.com",
 			`stack.yaml:37:5: spec.targets.openshift.platform: missing; one of aks, eks, gke, minikube`},
-		{"environment on an unknown platform", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: openshift\n      host: x.example.com",
+		{"environment on an unknown platform", refMinikube, refMinikube + "\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
-		{"environment with another platform's field", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
+		{"environment with another platform's field", refMinikube, refMinikube + "\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
 			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
-		{"platform key on another platform", "    minikube: {}", "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
+		{"platform key on another platform", refMinikube, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
 			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName`},
-		{"environment not a mapping", "    minikube: {}", "    minikube: {}\n    staging: eks",
+		{"environment not a mapping", refMinikube, refMinikube + "\n    staging: eks",
 			`stack.yaml:37:14: spec.targets.staging: found a string, allowed: a mapping`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
 			`stack.yaml:38:13: spec.targets.eks.host: must be lower case (got "Shop.example.com")`},
