@@ -64,7 +64,7 @@ func TestEnvTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := ctx.CompileString(platformsForTest + "\nenv: " + tt.env )
+			v := ctx.CompileString(platformsForTest + "\nenv: " + tt.env)
 			if v.Err() != nil {
 				t.Fatal(v.Err())
 			}
