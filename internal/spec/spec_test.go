@@ -538,6 +538,24 @@ spec:
 			want: "stack.yaml:8:5: spec.auth.migrate.command: required field is missing\n" +
 				`stack.yaml:8:31: spec.auth.migrate.cmd: unknown field "cmd"; allowed: component, command`},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := expectLines(t, schema, tt.doc, tt.want, tt.warn)
+			if st == nil {
+				return
+			}
+			if st.Spec.Auth.JWKS.Purge != tt.purge {
+				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
+			}
+		})
+	}
+}
+
+// expectLines validates doc and checks its exact error lines (want); when
+// want is empty, it checks that doc is valid with exactly the warning lines
+// warn and returns the stack.
+func expectLines(t *testing.T, schema *spec.Schema, doc, want, warn string) *spec.Stack {
+	t.Helper()
 	lines := func(es spec.Errors) string {
 		var out []string
 		for _, e := range es {
@@ -545,26 +563,18 @@ spec:
 		}
 		return strings.Join(out, "\n")
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			stacks, err := schema.Stacks("stack.yaml", []byte(tt.doc))
-			if tt.want != "" {
-				es, ok := err.(spec.Errors)
-				if !ok || lines(es) != tt.want {
-					t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, tt.want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			st := stacks[0]
-			if got := lines(st.Warnings); got != tt.warn {
-				t.Errorf("warnings:\n%s\nwant:\n%s", got, tt.warn)
-			}
-			if st.Spec.Auth.JWKS.Purge != tt.purge {
-				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
-			}
-		})
+	stacks, err := schema.Stacks("stack.yaml", []byte(doc))
+	if want != "" {
+		if es, ok := err.(spec.Errors); !ok || lines(es) != want {
+			t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, want)
+		}
+		return nil
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lines(stacks[0].Warnings); got != warn {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, warn)
+	}
+	return stacks[0]
 }

@@ -81,29 +81,9 @@ spec:
 		{name: "TLS Secret name", url: https, env: "gke: {tlsSecretName: Shop_TLS}",
 			want: `stack.yaml:12:26: spec.targets.gke.tlsSecretName: must be a Secret name (DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters) (got "Shop_TLS")`},
 	}
-	lines := func(es spec.Errors) string {
-		var out []string
-		for _, e := range es {
-			out = append(out, e.Error())
-		}
-		return strings.Join(out, "\n")
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stacks, err := schema.Stacks("stack.yaml", []byte(doc(tt.url, tt.env)))
-			if tt.want != "" {
-				es, ok := err.(spec.Errors)
-				if !ok || lines(es) != tt.want {
-					t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, tt.want)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := lines(stacks[0].Warnings); got != tt.warn {
-				t.Errorf("warnings:\n%s\nwant:\n%s", got, tt.warn)
-			}
+			expectLines(t, schema, doc(tt.url, tt.env), tt.want, tt.warn)
 		})
 	}
 }
