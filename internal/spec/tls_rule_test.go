@@ -58,6 +58,8 @@ spec:
 			want: "stack.yaml:12:5: spec.targets.minikube: the URL https://shop.example.com" + strings.Replace(noTLS, "%s", "minikube", 1) + "add tlsSecretName to spec.targets.minikube, or use an http:// url"},
 		{name: "a named environment", url: https, env: "prod: {platform: gke, staticIpName: shop-ip}",
 			want: "stack.yaml:12:5: spec.targets.prod: the URL https://shop.example.com" + strings.Replace(noTLS, "%s", "prod", 1) + "add host or tlsSecretName to spec.targets.prod, or use an http:// url"},
+		{name: "two environments on one platform", url: https, env: "prod: {platform: eks, certificateArn: " + arn + "}\n    staging: {platform: eks}",
+			want: "stack.yaml:13:5: spec.targets.staging: the URL https://shop.example.com" + strings.Replace(noTLS, "%s", "staging", 1) + "add host or certificateArn to spec.targets.staging, or use an http:// url"},
 		{name: "TLS under an http URL", url: "http://shop.example.com", env: "eks: {certificateArn: " + arn + "}",
 			warn: "stack.yaml:12:11: spec.targets.eks.certificateArn: TLS is configured but the URL http://shop.example.com (spec.auth.url) is http: Better Auth would issue links and cookies for plain HTTP; use an https:// url, or remove certificateArn"},
 		{name: "host is not the URL's", url: https, env: "gke: {host: www.example.com}",
