@@ -158,8 +158,9 @@ func TestDeterministic(t *testing.T) {
 	assertSameTree(t, a.Tree, b.Tree)
 	// Targets listed in another order.
 	reordered := load(t, "shop", func(y string) string {
-		i := strings.Index(y, minikubeLine+"\n")
-		return y[:i] + y[i+len(minikubeLine+"\n"):] + minikubeLine + "\n"
+		i := strings.Index(y, "    minikube: ")
+		line := y[i : i+strings.Index(y[i:], "\n")+1]
+		return y[:i] + y[i+len(line):] + line
 	})
 	c := build(t, reordered, s)
 	assertSameTree(t, a.Tree, c.Tree)
@@ -523,7 +524,7 @@ func TestEnvironmentFields(t *testing.T) {
 // A patch kustomize cannot apply is one error on the environment's patches.
 func TestPatchThatDoesNotApply(t *testing.T) {
 	st := load(t, "shop", func(y string) string {
-		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}]}`, 1)
+		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}], url: "http://shop.local"}`, 1)
 	})
 	_, err := compile.Compile(st, []*kyaml.RNode{secret(t, "value", "x")})
 	var errs spec.Errors
