@@ -5,11 +5,15 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 const (
@@ -138,6 +142,14 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 		if err != nil || len(overlays) == 0 {
 			t.Fatalf("%s: no overlays: %v", dir, err)
 		}
+		// One overlay per environment, named after it.
+		var names []string
+		for _, o := range overlays {
+			names = append(names, o.Name())
+		}
+		if got, want := strings.Join(names, " "), strings.Join(environments(t, spec), " "); got != want {
+			t.Errorf("%s: overlays %s, want one per environment: %s", dir, got, want)
+		}
 		for _, o := range overlays {
 			target := o.Name()
 			got := mustRun(t, ".", nil, bin, "render", "-f", dir, "--target", target)
@@ -150,6 +162,24 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+// environments are the keys of spec.targets of the spec file, sorted.
+func environments(t *testing.T, spec string) []string {
+	t.Helper()
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Spec struct {
+			Targets map[string]any `yaml:"targets"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		t.Fatalf("%s: %v", spec, err)
+	}
+	return slices.Sorted(maps.Keys(s.Spec.Targets))
 }
 
 // kpt fn render with the binary as an exec function writes the tree into
