@@ -534,3 +534,19 @@ func TestPatchThatDoesNotApply(t *testing.T) {
 		t.Errorf("got %q, want one line starting %q", got, want)
 	}
 }
+
+// createNamespace: false at spec level leaves every environment without its
+// Namespace, and an environment may turn it back on.
+func TestCreateNamespace(t *testing.T) {
+	st := load(t, "shop", func(y string) string {
+		y = strings.Replace(y, "  namespace: shop\n", "  namespace: shop\n  createNamespace: false\n", 1)
+		return strings.Replace(y, minikubeLine, `    minikube: {createNamespace: true}`, 1)
+	})
+	res := build(t, st, secret(t, "value", "x"))
+	for _, env := range st.Targets() {
+		has := res.Tree.File("overlays/"+env+"/namespace.yaml") != nil
+		if want := env == "minikube"; has != want {
+			t.Errorf("%s: namespace.yaml written: %v, want %v", env, has, want)
+		}
+	}
+}
