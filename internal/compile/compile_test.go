@@ -541,7 +541,7 @@ func TestPatchThatDoesNotApply(t *testing.T) {
 func TestCreateNamespace(t *testing.T) {
 	st := load(t, "shop", func(y string) string {
 		y = strings.Replace(y, "  namespace: shop\n", "  namespace: shop\n  createNamespace: false\n", 1)
-		return strings.Replace(y, minikubeLine, `    minikube: {createNamespace: true}`, 1)
+		return strings.Replace(y, minikubeLine, `    minikube: {createNamespace: true, url: "http://shop.local"}`, 1)
 	})
 	res := build(t, st, secret(t, "value", "x"))
 	for _, env := range st.Targets() {
@@ -560,7 +560,7 @@ func TestEnvironmentMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := load(t, "versioned", func(y string) string {
-		return strings.Replace(y, "    minikube: {}\n", "    minikube: {url: \"http://journal.local\", namespace: journal-dev}\n", 1)
+		return strings.Replace(y, "    minikube: {host: journal.example.net, tlsSecretName: journal-tls}\n", "    minikube: {url: \"http://journal.local\", namespace: journal-dev}\n", 1)
 	})
 	res := build(t, st, kyaml.MustParse(string(data)))
 	out, err := res.Tree.Render("overlays/minikube")

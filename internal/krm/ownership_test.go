@@ -180,8 +180,8 @@ func TestEnvironmentTarget(t *testing.T) {
 		replicas  int
 	}{"prod": {"store-prod", 4}, "staging": {"store-staging", 1}} {
 		rl, ok := render(t, env, fn.KubeObjects{
-			item(t, readFile(t, dir+"stack.yaml"), "stack.yaml"),
-			item(t, readFile(t, dir+"better-auth-secret.yaml"), "better-auth-secret.yaml"),
+			item(t, testsupport.ReadFile(t, dir+"stack.yaml"), "stack.yaml"),
+			item(t, testsupport.ReadFile(t, dir+"better-auth-secret.yaml"), "better-auth-secret.yaml"),
 		})
 		if !ok {
 			t.Fatalf("%s: %v", env, rl.Results)
