@@ -51,6 +51,7 @@ spec:
       health: /health
       expose: /api/v1
   targets:                        # environments: overlays/<name>/, --target <name>
+    # An https URL needs TLS in every environment (docs/platforms.md):
 TARGETS`
 
 var labelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -59,9 +60,18 @@ var labelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 // cluster, so that the starter deploys without a cloud account.
 const starterPlatform = "minikube"
 
-// starterTargets lists one environment per platform of src, with the
-// settings it takes: the first on starterPlatform (else the first
-// platform), the others commented out.
+// starterExamples are the starter's lines for platforms whose settings want
+// an example (TLS above all); a platform without one gets a line naming its
+// settings. Every key is a platform (tested), and no platform needs one.
+var starterExamples = map[string]string{
+	"minikube": "minikube: {host: NAME.example.com, tlsSecretName: NAME-tls}   # a kubernetes.io/tls Secret; imagePullPolicy: Never by default",
+	"eks":      `eks: {host: NAME.example.com}   # ACM certificate found by host, or certificateArn: "arn:aws:acm:…"`,
+	"gke":      "gke: {host: NAME.example.com}   # Google-managed certificate",
+	"aks":      `aks: {host: NAME.example.com, keyVaultCertificateUri: "https://<vault>.vault.azure.net/certificates/<name>"}`,
+}
+
+// starterTargets lists one environment per platform of src: the first on
+// starterPlatform (else the first platform), the others commented out.
 func starterTargets(src *sources) (string, error) {
 	schema, err := src.schema()
 	if err != nil {
@@ -73,15 +83,18 @@ func starterTargets(src *sources) (string, error) {
 	}
 	var b strings.Builder
 	for _, p := range append([]string{active}, slices.DeleteFunc(slices.Clone(src.platforms), func(p string) bool { return p == active })...) {
-		env := p + ": {}"
+		line, ok := starterExamples[p]
+		if !ok {
+			settings := "no settings"
+			if s := schema.PlatformSettings(p); len(s) > 0 {
+				settings = "settings: " + strings.Join(s, ", ")
+			}
+			line = fmt.Sprintf("%-30s# %s", p+": {}", settings)
+		}
 		if p != active {
-			env = "# " + env
+			line = "# " + line
 		}
-		settings := "no settings"
-		if s := schema.PlatformSettings(p); len(s) > 0 {
-			settings = "settings: " + strings.Join(s, ", ")
-		}
-		fmt.Fprintf(&b, "    %-30s# %s\n", env, settings)
+		fmt.Fprintf(&b, "    %s\n", line)
 	}
 	return b.String(), nil
 }

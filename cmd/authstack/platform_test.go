@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,7 +132,7 @@ func TestPlatformIsOneFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.Contains(string(data), fmt.Sprintf("    %-30s# settings: imagePullPolicy, host\n", "# "+p+": {}")); got != c.want {
+			if got := regexp.MustCompile(`\n    # ` + p + `: \{\} +# settings: imagePullPolicy, host\b`).Match(data); got != c.want {
 				t.Errorf("init's starter (%s overlay: %v) offers %s with minikube's settings: %v:\n%s", p, c.want, p, got, data)
 			}
 			if out, err := cliWith(t, c.src, "", "vet", "-f", file); err != nil {
@@ -230,4 +229,13 @@ func TestPlatformIsOneFile(t *testing.T) {
 			t.Errorf("$defs/targets-%s = %s\nwant %s", p, kind, want)
 		}
 	})
+}
+
+// The starter's hand-written lines are for platforms that exist.
+func TestStarterExamplesArePlatforms(t *testing.T) {
+	for p := range starterExamples {
+		if !slices.Contains(overlays.Names(), p) || !strings.HasPrefix(starterExamples[p], p+": {") {
+			t.Errorf("starterExamples[%q] = %q: no such platform, or a line for another", p, starterExamples[p])
+		}
+	}
 }

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
 	"github.com/authstack/authstack/internal/testsupport"
+	"go.yaml.in/yaml/v3"
 )
 
 const (
@@ -87,6 +86,14 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 		if err != nil || len(overlays) == 0 {
 			t.Fatalf("%s: no overlays: %v", dir, err)
 		}
+		// One overlay per environment, named after it.
+		var names []string
+		for _, o := range overlays {
+			names = append(names, o.Name())
+		}
+		if got, want := strings.Join(names, " "), strings.Join(environments(t, filepath.Join(dir, "stack.yaml")), " "); got != want {
+			t.Errorf("%s: overlays %s, want one per environment: %s", dir, got, want)
+		}
 		for _, o := range overlays {
 			target := o.Name()
 			got := mustRun(t, ".", nil, bin, "render", "-f", dir, "--target", target)
@@ -99,6 +106,24 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+// environments are the keys of spec.targets of the spec file, sorted.
+func environments(t *testing.T, spec string) []string {
+	t.Helper()
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Spec struct {
+			Targets map[string]any `yaml:"targets"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		t.Fatalf("%s: %v", spec, err)
+	}
+	return slices.Sorted(maps.Keys(s.Spec.Targets))
 }
 
 // kpt fn render with the binary as an exec function writes the tree into
@@ -115,25 +140,6 @@ func TestKptRenderIdempotentEnvironments(t *testing.T) {
 	const dir = "../../examples/staging-prod"
 	kptIdempotent(t, dir+"/stack.yaml", dir+"/better-auth-secret.yaml", []string{"staging", "prod"},
 		"overlays/staging/namespace.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/api-poddisruptionbudget.yaml")
-}
-
-// environments returns the environments of the stack in file, the keys of
-// spec.targets, sorted: no list of platforms here.
-func environments(t *testing.T, file string) []string {
-	t.Helper()
-	var stack struct {
-		Spec struct {
-			Targets map[string]any `json:"targets"`
-		} `json:"spec"`
-	}
-	if err := yaml.Unmarshal([]byte(testsupport.ReadFile(t, file)), &stack); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
-	envs := slices.Sorted(maps.Keys(stack.Spec.Targets))
-	if len(envs) == 0 {
-		t.Fatalf("%s: no environments", file)
-	}
-	return envs
 }
 
 // kptIdempotent renders a package of spec and secret with kpt twice, checks
