@@ -50,7 +50,7 @@ spec:
       port: 8000
       health: /health
       expose: /api/v1
-  targets:                        # environments: overlays/<name>/, --target <name>
+  targets:
     # An https URL needs TLS in every environment (docs/platforms.md):
 TARGETS`
 
