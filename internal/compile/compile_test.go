@@ -80,6 +80,12 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "versioned", kyaml.MustParse(string(data)))
+	// Gateway API routing on every platform (docs/gateway.md).
+	gw, err := os.ReadFile(filepath.Join(examples, "gateway", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "gateway", kyaml.MustParse(string(gw)))
 }
 
 func golden(t *testing.T, example string, objects ...*kyaml.RNode) {

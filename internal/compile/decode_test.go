@@ -71,8 +71,13 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Gateway API routing on every platform.
+	gatewaySecret, err := os.ReadFile(filepath.Join(examples, "gateway", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var streams []struct{ name, data string }
-	for example, s := range map[string]*kyaml.RNode{"shop": secret(t, "v", "x"), "versioned": kyaml.MustParse(string(versionedSecret))} {
+	for example, s := range map[string]*kyaml.RNode{"shop": secret(t, "v", "x"), "versioned": kyaml.MustParse(string(versionedSecret)), "gateway": kyaml.MustParse(string(gatewaySecret))} {
 		st := load(t, example, nil)
 		res := build(t, st, s)
 		for _, p := range res.Tree.Paths() {
@@ -125,7 +130,9 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"apps/v1/Deployment", "batch/v1/Job", "cloud.google.com/v1/BackendConfig", "networking.gke.io/v1/ManagedCertificate"} {
+	for _, want := range []string{"apps/v1/Deployment", "batch/v1/Job", "cloud.google.com/v1/BackendConfig", "networking.gke.io/v1/ManagedCertificate",
+		"gateway.networking.k8s.io/v1/Gateway", "gateway.networking.k8s.io/v1/HTTPRoute", "networking.gke.io/v1/HealthCheckPolicy",
+		"gateway.k8s.aws/v1/LoadBalancerConfiguration", "gateway.k8s.aws/v1/TargetGroupConfiguration"} {
 		if !kinds[want] {
 			t.Errorf("no %s checked", want)
 		}

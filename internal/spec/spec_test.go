@@ -121,7 +121,7 @@ func TestValidationErrors(t *testing.T) {
 		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
 		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
-		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn"},
+		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, routing, gatewayRef, gatewayClassName"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
 		{"minikube pull policy", "spec.targets.minikube.imagePullPolicy", "Sometimes", "spec.targets.minikube.imagePullPolicy", "Never, IfNotPresent, Always"},
 		{"eks host", "spec.targets.eks.host", "https://shop.example.com", "spec.targets.eks.host", "DNS hostname"},
@@ -222,10 +222,10 @@ func TestErrorLines(t *testing.T) {
 		{"environment on an unknown platform", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
 		{"environment with another platform's field", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
-			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn` + "\n" +
+			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, routing, gatewayRef, gatewayClassName` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
 		{"platform key on another platform", "    minikube: {}", "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
-			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn`},
+			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, routing, gatewayRef, gatewayClassName`},
 		{"environment not a mapping", "    minikube: {}", "    minikube: {}\n    staging: eks",
 			`stack.yaml:37:14: spec.targets.staging: found a string, allowed: a mapping`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
