@@ -17,6 +17,9 @@ import (
 //	#gatewayNeeds: keyVaultCertificateUri: {field: "clientId", why: "..."}
 //	                                      with routing: gateway, a field that
 //	                                      needs another
+//	#gatewayExcludes: certificateMap: {field: "tlsSecretName", why: "..."}
+//	                                      with routing: gateway, two fields
+//	                                      that exclude each other
 func init() {
 	// Registered here rather than in the list, to keep the routing rules in
 	// one file.
@@ -51,16 +54,16 @@ func checkRouting(file string, doc cue.Value, st *Stack) Errors {
 			})
 			continue
 		}
-		if needs, err := e.LookupPath(cue.MakePath(cue.Def("gatewayNeeds"))).Fields(); err == nil {
-			for needs.Next() {
-				name := needs.Selector().Unquoted()
-				other, _ := needs.Value().LookupPath(cue.MakePath(cue.Str("field"))).String()
-				why, _ := needs.Value().LookupPath(cue.MakePath(cue.Str("why"))).String()
-				if set(name) && !set(other) {
-					fail(name, fmt.Sprintf("%s with routing: gateway needs %s, %s; add %s", name, other, why, other))
-				}
+		pairs(e, "gatewayNeeds", func(name, other, why string) {
+			if set(name) && !set(other) {
+				fail(name, fmt.Sprintf("%s with routing: gateway needs %s, %s; add %s", name, other, why, other))
 			}
-		}
+		})
+		pairs(e, "gatewayExcludes", func(name, other, why string) {
+			if set(name) && set(other) {
+				fail(name, fmt.Sprintf("%s and %s exclude each other with routing: gateway (%s); remove one", name, other, why))
+			}
+		})
 		if set("gatewayRef") {
 			continue // the shared Gateway's owner serves HTTPS
 		}
@@ -92,6 +95,20 @@ func checkRouting(file string, doc cue.Value, st *Stack) Errors {
 		}
 	}
 	return errs
+}
+
+// pairs calls f for each entry name: {field: other, why: why} of the
+// platform definition's #<def>.
+func pairs(e cue.Value, def string, f func(name, other, why string)) {
+	it, err := e.LookupPath(cue.MakePath(cue.Def(def))).Fields()
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		other, _ := it.Value().LookupPath(cue.MakePath(cue.Str("field"))).String()
+		why, _ := it.Value().LookupPath(cue.MakePath(cue.Str("why"))).String()
+		f(it.Selector().Unquoted(), other, why)
+	}
 }
 
 // hasAttr reports whether v carries the attribute @name(…).
