@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,15 +57,16 @@ func authstackBin(t *testing.T) string {
 
 // example is one directory under examples/.
 type example struct {
-	name       string // directory name
-	stack      string // path of stack.yaml
-	secret     string // path of better-auth-secret.yaml
-	stackName  string // metadata.name of the AuthStack
-	namespace  string // spec.namespace, empty when the spec leaves it out
-	secretName string // spec.auth.secret.name
-	secretKey  string // spec.auth.secret.key
-	dbName     string // spec.database.url.name
-	dbKey      string // spec.database.url.key
+	name       string   // directory name
+	stack      string   // path of stack.yaml
+	secret     string   // path of better-auth-secret.yaml
+	stackName  string   // metadata.name of the AuthStack
+	namespace  string   // spec.namespace, empty when the spec leaves it out
+	secretName string   // spec.auth.secret.name
+	secretKey  string   // spec.auth.secret.key
+	dbName     string   // spec.database.url.name
+	dbKey      string   // spec.database.url.key
+	envs       []string // the environments, keys of spec.targets, sorted
 }
 
 // minExamples guards against a glob that silently matches too little: the
@@ -94,6 +96,7 @@ func loadExamples(t *testing.T) []example {
 				Namespace string
 				Auth      struct{ Secret struct{ Name, Key string } }
 				Database  struct{ URL struct{ Name, Key string } }
+				Targets   map[string]any
 			}
 		}
 		if err := yaml.Unmarshal(data, &spec); err != nil {
@@ -103,6 +106,7 @@ func loadExamples(t *testing.T) []example {
 			name:       filepath.Base(dir),
 			stack:      stack,
 			secret:     filepath.Join(dir, "better-auth-secret.yaml"),
+			envs:       slices.Sorted(maps.Keys(spec.Spec.Targets)),
 			stackName:  spec.Metadata.Name,
 			namespace:  spec.Spec.Namespace,
 			secretName: spec.Spec.Auth.Secret.Name,
