@@ -91,6 +91,7 @@ func TestConformance(t *testing.T) {
 	c := startCluster(t)
 	t.Run("harness", func(t *testing.T) { testHarness(t, c) })
 	t.Run("dry-run", func(t *testing.T) { testDryRun(t, c, bin) })
+	t.Run("readme-gatewayclasses", func(t *testing.T) { testReadmeGatewayClasses(t, c) })
 	t.Run("rotation", func(t *testing.T) { testRotation(t, c, bin) })
 }
 
