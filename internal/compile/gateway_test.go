@@ -13,6 +13,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
 )
 
@@ -163,6 +164,45 @@ func TestGatewayRouting(t *testing.T) {
 					*f.RequestRedirect.Scheme != "https" || *f.RequestRedirect.StatusCode != 301 {
 					t.Errorf("redirect route = %s", data)
 				}
+			}
+		})
+	}
+}
+
+// On EKS, host under an https URL is enough for the HTTPS listener: the
+// AWS Load Balancer Controller discovers the ACM certificate for the
+// listener's hostname; certificateArn pins one in the LoadBalancerConfiguration.
+func TestEKSGatewayCertificate(t *testing.T) {
+	const arn = "      certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d\n"
+	for _, tc := range []struct {
+		name      string
+		edit      func(string) string
+		listeners string
+		pinned    bool
+	}{
+		{"certificateArn", nil, "http https", true},
+		{"discovery", func(s string) string { return strings.Replace(s, arn, "", 1) }, "http https", false},
+		{"http URL", func(s string) string {
+			return strings.Replace(strings.Replace(s, arn, "", 1), "url: https://", "url: http://", 1)
+		}, "http", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := load(t, "gateway", tc.edit)
+			res, err := compile.Compile(st, "0123456789", "eks")
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := strict[gatewayv1.Gateway](t, "gateway.yaml", res.File("overlays/eks/gateway.yaml"))
+			var ls []string
+			for _, l := range gw.Spec.Listeners {
+				ls = append(ls, string(l.Name))
+			}
+			if got := strings.Join(ls, " "); got != tc.listeners {
+				t.Errorf("listeners = %s, want %s", got, tc.listeners)
+			}
+			lbc := string(res.File("overlays/eks/loadbalancerconfiguration.yaml"))
+			if pinned := strings.Contains(lbc, "defaultCertificate:"); pinned != tc.pinned {
+				t.Errorf("certificate pinned = %v, want %v:\n%s", pinned, tc.pinned, lbc)
 			}
 		})
 	}

@@ -47,7 +47,7 @@ func TestGatewayRoutingErrors(t *testing.T) {
 		{"tlsSecretName name", "      tlsSecretName: portal-tls\n    # AWS", "      tlsSecretName: Portal.TLS\n    # AWS",
 			"stack.yaml:37:22: spec.targets.minikube.tlsSecretName: must be lower case (got \"Portal.TLS\")"},
 		{"keyVaultCertificateUri", "https://portal-kv.vault.azure.net/certificates/portal", "https://portal-kv.vault.azure.net/secrets/portal",
-			"stack.yaml:63:31: spec.targets.aks.keyVaultCertificateUri: must be an Azure Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) (got \"https://portal-kv.vault.azure.net/secrets/portal\")"},
+			"stack.yaml:63:31: spec.targets.aks.keyVaultCertificateUri: must be a Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) (got \"https://portal-kv.vault.azure.net/secrets/portal\")"},
 		{"certificateMap with ingress", "    gke:\n      routing: gateway\n", "    gke:\n      routing: ingress\n",
 			"stack.yaml:48:7: spec.targets.gke.certificateMap: certificateMap applies only to routing: gateway (routing is ingress); set routing: gateway, or remove certificateMap"},
 		{"gatewayRef with ingress", "      platform: aks\n", "      platform: aks\n      routing: ingress\n",
