@@ -28,7 +28,7 @@ func BenchmarkRenderEKS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := compile.Stack(stacks[0], objects, "eks")
+		res, err := compile.Compile(stacks[0], objects, "eks")
 		if err != nil {
 			b.Fatal(err)
 		}

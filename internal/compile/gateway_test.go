@@ -21,10 +21,6 @@ import (
 // fields of args, for st and returns its files (file name → YAML).
 func gatewayRouting(t *testing.T, st *spec.Stack, args string) map[string][]byte {
 	t.Helper()
-	schema, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	stack, ok := st.Value.Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
 	if !ok {
 		t.Fatal("the spec is not a value")
@@ -33,7 +29,7 @@ func gatewayRouting(t *testing.T, st *spec.Stack, args string) map[string][]byte
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := schema.Package(nil,
+	root, err := compile.TemplatePackage(
 		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
 		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString("0123456789")},
 		&ast.Field{Label: ast.NewIdent("probe"), Value: probe},
@@ -188,7 +184,7 @@ func TestEKSGatewayCertificate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := load(t, "gateway", tc.edit)
-			res, err := compile.Compile(st, "0123456789", "eks")
+			res, err := compile.CompileWithHash(st, "0123456789", "eks")
 			if err != nil {
 				t.Fatal(err)
 			}
