@@ -111,6 +111,14 @@ func pairs(e cue.Value, def string, f func(name, other, why string)) {
 	}
 }
 
+// gatewayOnly reports whether v, a field of environment e, applies only to
+// routing: gateway (@gateway()) while e routes otherwise: the TLS rules
+// then leave it out (gatewayRef terminates TLS on a shared Gateway only).
+func gatewayOnly(e, v cue.Value) bool {
+	routing, _ := stringValue(e.LookupPath(cue.MakePath(cue.Str("routing"))))
+	return hasAttr(v, "gateway") && routing != "gateway"
+}
+
 // hasAttr reports whether v carries the attribute @name(…).
 func hasAttr(v cue.Value, name string) bool {
 	a := v.Attribute(name)
