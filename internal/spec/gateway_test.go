@@ -56,6 +56,9 @@ func TestGatewayRoutingErrors(t *testing.T) {
 			"stack.yaml:62:7: spec.targets.aks.keyVaultCertificateUri: keyVaultCertificateUri with routing: gateway needs clientId, the managed identity that reads the certificate from Key Vault; add clientId"},
 		{"certificateMap and tlsSecretName", "      certificateMap: portal-certs\n", "      certificateMap: portal-certs\n      tlsSecretName: portal-tls\n",
 			"stack.yaml:48:7: spec.targets.gke.certificateMap: certificateMap and tlsSecretName exclude each other with routing: gateway (GKE refuses the certmap annotation beside certificateRefs); remove one"},
+		// GKE's managed certificate (host) serves an Ingress only.
+		{"GKE host alone under https", "      certificateMap: portal-certs\n", "",
+			"stack.yaml:46:7: spec.targets.gke.routing: gateway gives the URL https://portal.example.com no certificate: the Gateway's HTTPS listener takes it from certificateMap or tlsSecretName; add one, name an existing Gateway with gatewayRef, or use routing: ingress"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
