@@ -8,7 +8,7 @@ import (
 // TemplatePackage evaluates the templates (schema and bases, no overlay)
 // with inputs, so that tests can evaluate a shared definition on its own.
 func TemplatePackage(inputs ...*ast.Field) (cue.Value, error) {
-	t, err := loadTemplates()
+	t, err := templatesOf(nil) // the embedded files
 	if err != nil {
 		return cue.Value{}, err
 	}
