@@ -74,10 +74,11 @@ test: test-flux
 test-flux: build
 	cd test/flux && go vet . && AUTHSTACK_BIN=$(AUTHSTACK_BIN) go test -count=1 .
 
-# Go benchmark, then whole-process time and peak RSS of render against
-# kustomize build of the same overlay.
+# Go benchmarks (BenchmarkScale: each step at 2-100 components), then
+# whole-process time and peak RSS against kustomize build of the same
+# overlay at scale, as a markdown table (hack/bench.sh; RUNS, SIZES…).
 bench: build tools
-	go test -run '^$$' -bench . -benchmem -count 5 ./internal/compile/ | tee $(CACHE)/bench.txt
+	go test -run '^$$' -bench . -benchmem -count 1 ./internal/compile/ | tee $(CACHE)/bench.txt
 	@AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) hack/bench.sh
 
 clean:
