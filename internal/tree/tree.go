@@ -5,7 +5,9 @@
 package tree
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -79,20 +81,44 @@ var renderMu sync.Mutex
 // and returns the final manifests as a YAML stream. It may be called from
 // several goroutines: renders take turns around kyaml's process-wide schema.
 func (t *Tree) Render(dir string) ([]byte, error) {
+	return t.render(dir, nil, true)
+}
+
+// render renders dir, with the YAML stream extra added beside it as
+// RenderWith does, directly when direct is set and the tree allows
+// (direct.go), else with krusty.
+func (t *Tree) render(dir string, extra []byte, direct bool) ([]byte, error) {
 	renderMu.Lock()
 	defer renderMu.Unlock()
-	fsys := filesys.MakeFsInMemory()
-	for p, data := range t.files {
-		if err := fsys.WriteFile("/"+p, data); err != nil {
-			return nil, fmt.Errorf("render %s: %w", dir, err)
-		}
-	}
 	// krusty keeps this schema: it replaces the schema only for a
 	// kustomization with an openapi field, and ours have none.
 	if err := openapi.SetSchema(nil, openAPISchema, true); err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
 	defer openapi.ResetOpenAPI()
+	if direct {
+		if out, err := t.renderDirect(dir, extra); err == nil {
+			return out, nil
+		}
+	}
+	if len(bytes.TrimSpace(extra)) > 0 {
+		w := &Tree{files: maps.Clone(t.files)}
+		w.Add(path.Join(inputDir, "objects.yaml"), extra)
+		w.Add(path.Join(inputDir, "kustomization.yaml"), []byte("resources:\n- "+path.Join("..", dir)+"\n- objects.yaml\n"))
+		return w.krusty(inputDir)
+	}
+	return t.krusty(dir)
+}
+
+// krusty runs kustomize's krusty over dir. The caller holds renderMu and
+// has set the OpenAPI schema.
+func (t *Tree) krusty(dir string) ([]byte, error) {
+	fsys := filesys.MakeFsInMemory()
+	for p, data := range t.files {
+		if err := fsys.WriteFile("/"+p, data); err != nil {
+			return nil, fmt.Errorf("render %s: %w", dir, err)
+		}
+	}
 	// The options of `kustomize build` without flags: same order, same bytes.
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionUnspecified
