@@ -158,7 +158,10 @@ func (s *Schema) Package(targets []string, inputs ...*ast.Field) (cue.Value, err
 	for _, f := range inputs {
 		in.Decls = append(in.Decls, f)
 	}
-	return build(s.ctx, append(files, in))
+	// A context of its own: a context keeps what it evaluated for as long
+	// as it lives, the schema's for the whole process (16 MiB at 50
+	// components); the inputs come as syntax, so nothing is shared.
+	return build(cuecontext.New(), append(files, in))
 }
 
 // packageName is the CUE package of the schema and templates.

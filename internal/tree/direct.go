@@ -5,8 +5,10 @@ import (
 	"errors"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/filters/patchstrategicmerge"
 	"sigs.k8s.io/kustomize/api/provider"
@@ -160,13 +162,101 @@ func patch(objs []*kyaml.RNode, patches []struct {
 		if target == nil {
 			return errUnsupported
 		}
+		if hasDirective(pn.YNode()) {
+			return errUnsupported
+		}
 		k := keyOf(target)
-		out, err := patchstrategicmerge.Filter{Patch: pn}.Filter([]*kyaml.RNode{target})
-		if err != nil || len(out) != 1 || out[0] != target || keyOf(target) != k {
+		// The merge walks every field of the object it is given: give it
+		// only the fields the patch names, then put the result back.
+		pruned := map[*yaml.Node]*yaml.Node{}
+		view := kyaml.NewRNode(prune(target.YNode(), pn.YNode(), pruned))
+		out, err := patchstrategicmerge.Filter{Patch: pn}.Filter([]*kyaml.RNode{view})
+		if err != nil || len(out) != 1 {
+			return errUnsupported
+		}
+		if out[0].YNode() != view.YNode() || !graft(target.YNode(), view.YNode(), pn.YNode(), pruned) || keyOf(target) != k {
 			return errUnsupported
 		}
 	}
 	return nil
+}
+
+// hasDirective reports whether a patch holds a strategic-merge directive
+// ($patch, $retainKeys, $setElementOrder/…, $deleteFromPrimitiveList/…):
+// they may act on fields the patch does not name.
+func hasDirective(n *yaml.Node) bool {
+	for i, c := range n.Content {
+		if n.Kind == yaml.MappingNode && i%2 == 0 && strings.HasPrefix(c.Value, "$") {
+			return true
+		}
+		if hasDirective(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// prune returns dest with, in every map that the patch also has as a map,
+// only the keys of the patch: new map nodes (recorded in pruned, with the
+// node each stands for) over dest's own values. A strategic merge changes
+// only what the patch names, so merging into the view and grafting the
+// result back (graft) is merging into dest.
+func prune(dest, patch *yaml.Node, pruned map[*yaml.Node]*yaml.Node) *yaml.Node {
+	if dest.Kind != yaml.MappingNode || patch.Kind != yaml.MappingNode {
+		return dest
+	}
+	view := *dest
+	view.Content = nil
+	for i := 0; i+1 < len(patch.Content); i += 2 {
+		if j := keyIndex(dest, patch.Content[i].Value); j >= 0 {
+			view.Content = append(view.Content, dest.Content[j], prune(dest.Content[j+1], patch.Content[i+1], pruned))
+		}
+	}
+	pruned[&view] = dest
+	return &view
+}
+
+// graft puts the merged view back into dest: each key of the patch that
+// the merge left, removed or added. It reports false, having changed dest
+// in part, where the merge did not merge into the view.
+func graft(dest, merged, patch *yaml.Node, pruned map[*yaml.Node]*yaml.Node) bool {
+	for i := 0; i+1 < len(patch.Content); i += 2 {
+		key := patch.Content[i].Value
+		j, m := keyIndex(dest, key), keyIndex(merged, key)
+		switch {
+		case m < 0 && j >= 0: // removed
+			dest.Content = append(dest.Content[:j:j], dest.Content[j+2:]...)
+		case m < 0:
+		case j < 0: // added
+			dest.Content = append(dest.Content, merged.Content[m], merged.Content[m+1])
+		default:
+			if orig, ok := pruned[merged.Content[m+1]]; ok && orig == dest.Content[j+1] {
+				if !graft(orig, merged.Content[m+1], patch.Content[i+1], pruned) {
+					return false
+				}
+			} else if dest.Content[j+1].Kind == yaml.MappingNode && patch.Content[i+1].Kind == yaml.MappingNode {
+				// The merge replaced a view instead of merging into it: the
+				// view lacks the keys the patch did not name.
+				return false
+			} else {
+				dest.Content[j+1] = merged.Content[m+1]
+			}
+		}
+	}
+	return true
+}
+
+// keyIndex is the index of key's node in the map n, or -1.
+func keyIndex(n *yaml.Node, key string) int {
+	if n.Kind != yaml.MappingNode {
+		return -1
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // legacyOrder is kustomize's default legacy sort order (SortOrderTransformer):
@@ -247,8 +337,22 @@ func or(s, def string) string {
 	return s
 }
 
-// encodeObject writes o as kustomize's Resource.AsYAML does.
+// encodeObject writes o as kustomize's Resource.AsYAML does: RNode.MarshalJSON
+// (YAML out, YAML in, JSON out), then sigs.k8s.io/yaml.JSONToYAML (JSON
+// read as YAML 1.1 by go-yaml v2, whose encoder writes the result with
+// sorted keys). plain builds the value that go-yaml v2 reads from that JSON
+// straight from the node, and v2's encoder writes it: the same bytes
+// without the three round trips. A node that plain does not know takes
+// kustomize's own way.
 func encodeObject(buf *bytes.Buffer, o *kyaml.RNode) error {
+	if v, ok := plain(o.YNode()); ok {
+		y, err := yamlv2.Marshal(v)
+		if err == nil {
+			buf.Write(y)
+			return nil
+		}
+	}
+	slowEncodes++
 	j, err := o.MarshalJSON()
 	if err != nil {
 		return errUnsupported
@@ -259,4 +363,90 @@ func encodeObject(buf *bytes.Buffer, o *kyaml.RNode) error {
 	}
 	buf.Write(y)
 	return nil
+}
+
+// slowEncodes counts the objects that took kustomize's way (tests).
+var slowEncodes int
+
+// plain returns what go-yaml v2 decodes from the JSON that encoding/json
+// writes for what go-yaml v3 decodes from n: maps with string keys become
+// map[interface{}]interface{}, decimal ints int, true and false bool,
+// null nil, strings string. It refuses (false) anchors, aliases, merge
+// keys, floats, timestamps, other tags and numbers that JSON would write
+// differently, and repeated keys (an error in v3).
+func plain(n *yaml.Node) (any, bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, false
+		}
+		return plain(n.Content[0])
+	case yaml.MappingNode:
+		if n.Anchor != "" || n.ShortTag() != "!!map" {
+			return nil, false
+		}
+		m := make(map[any]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || scalarTag(k) != "!!str" || k.Anchor != "" {
+				return nil, false
+			}
+			if _, dup := m[k.Value]; dup {
+				return nil, false
+			}
+			v, ok := plain(n.Content[i+1])
+			if !ok {
+				return nil, false
+			}
+			m[k.Value] = v
+		}
+		return m, true
+	case yaml.SequenceNode:
+		if n.Anchor != "" || n.ShortTag() != "!!seq" {
+			return nil, false
+		}
+		l := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, ok := plain(c)
+			if !ok {
+				return nil, false
+			}
+			l[i] = v
+		}
+		return l, true
+	case yaml.ScalarNode:
+		if n.Anchor != "" {
+			return nil, false
+		}
+		switch scalarTag(n) {
+		case "!!str":
+			return n.Value, true
+		case "!!null":
+			return nil, true
+		case "!!bool":
+			switch n.Value {
+			case "true", "True", "TRUE":
+				return true, true
+			case "false", "False", "FALSE":
+				return false, true
+			}
+		case "!!int":
+			// Decimal digits only: JSON writes them as they are, and v2 reads
+			// them back as an int. Other forms (0x1F, 0o17, +1, 1_000) refused.
+			if i, err := strconv.Atoi(n.Value); err == nil && strconv.Itoa(i) == n.Value {
+				return i, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// scalarTag is the tag that go-yaml v3 reads back from what it writes for
+// the scalar n: nodes that kyaml makes may have no tag, and then a quoted
+// or block style makes a string, where Node.ShortTag would resolve the value.
+func scalarTag(n *yaml.Node) string {
+	if (n.Tag == "" || n.Tag == "!") && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return "!!str"
+	}
+	return n.ShortTag()
 }

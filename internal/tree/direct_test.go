@@ -118,9 +118,13 @@ func sameRender(t *testing.T, tr *tree.Tree, dir string, extra []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	slow := tree.SlowEncodes()
 	got, err := tr.RenderDirect(dir, extra)
 	if err != nil {
 		t.Fatalf("direct render: %v", err)
+	}
+	if n := tree.SlowEncodes() - slow; n > 0 {
+		t.Errorf("%d objects encoded through JSON, not directly", n)
 	}
 	if string(got) != string(want) {
 		t.Fatalf("direct render differs from krusty:\n%s", lineDiff(string(want), string(got)))

@@ -28,3 +28,11 @@ func (t *Tree) RenderDirect(dir string, extra []byte) ([]byte, error) {
 func (t *Tree) RenderKrusty(dir string, extra []byte) ([]byte, error) {
 	return t.render(dir, extra, false)
 }
+
+// SlowEncodes is the number of objects that the direct render encoded the
+// slow way, through JSON, so far.
+func SlowEncodes() int {
+	renderMu.Lock()
+	defer renderMu.Unlock()
+	return slowEncodes
+}
