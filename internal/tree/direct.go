@@ -98,9 +98,9 @@ func (t *Tree) accumulate(dir string, depth int) ([]*kyaml.RNode, error) {
 	for _, r := range k.Resources {
 		p := path.Join(dir, r)
 		if data, ok := t.files[p]; ok {
-			nodes, err := resourceFactory.RNodesFromBytes(data)
+			nodes, err := t.objects(p, data)
 			if err != nil {
-				return nil, errUnsupported
+				return nil, err
 			}
 			objs = append(objs, nodes...)
 			continue
@@ -127,6 +127,46 @@ func (t *Tree) accumulate(dir string, depth int) ([]*kyaml.RNode, error) {
 		}
 	}
 	return objs, nil
+}
+
+// objects returns the objects of the file p, which holds data: copies of
+// the nodes that Format wrote, or else data read as kustomize reads it.
+func (t *Tree) objects(p string, data []byte) ([]*kyaml.RNode, error) {
+	if nodes, ok := t.nodes[p]; ok && !hasList(nodes) {
+		out := make([]*kyaml.RNode, len(nodes))
+		for i, n := range nodes {
+			out[i] = n.Copy()
+		}
+		return out, nil
+	}
+	nodes, err := resourceFactory.RNodesFromBytes(data)
+	if err != nil {
+		return nil, errUnsupported
+	}
+	return nodes, nil
+}
+
+// hasList reports whether nodes hold a kind that kustomize's reader would
+// expand (FooList) or an anchor that it would resolve.
+func hasList(nodes []*kyaml.RNode) bool {
+	for _, n := range nodes {
+		if strings.HasSuffix(n.GetKind(), "List") || hasAnchor(n.YNode()) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAnchor(n *yaml.Node) bool {
+	if n.Anchor != "" || n.Kind == yaml.AliasNode {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAnchor(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // objectKey identifies an object as a patch without namespace names its target.

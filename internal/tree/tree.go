@@ -18,21 +18,31 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Tree maps slash-separated relative paths to file contents.
 type Tree struct {
 	files map[string][]byte
 	sums  map[string]string // Sum of files, computed once (owned.go)
+	// nodes are the objects of files that came from Format, as it wrote
+	// them: the direct render copies them instead of parsing the files.
+	nodes map[string][]*kyaml.RNode
 }
 
 // New returns an empty tree.
-func New() *Tree { return &Tree{files: map[string][]byte{}} }
+func New() *Tree { return &Tree{files: map[string][]byte{}, nodes: map[string][]*kyaml.RNode{}} }
 
 // Add puts a file into the tree, replacing any file at the same path.
 func (t *Tree) Add(p string, data []byte) {
-	t.files[path.Clean(p)] = data
-	delete(t.sums, path.Clean(p))
+	p = path.Clean(p)
+	t.files[p] = data
+	delete(t.sums, p)
+	if nodes := formattedNodes(data); nodes != nil {
+		t.nodes[p] = nodes
+	} else {
+		delete(t.nodes, p)
+	}
 }
 
 // File returns the contents of one file, or nil.
@@ -102,7 +112,7 @@ func (t *Tree) render(dir string, extra []byte, direct bool) ([]byte, error) {
 		}
 	}
 	if len(bytes.TrimSpace(extra)) > 0 {
-		w := &Tree{files: maps.Clone(t.files)}
+		w := &Tree{files: maps.Clone(t.files), nodes: map[string][]*kyaml.RNode{}}
 		w.Add(path.Join(inputDir, "objects.yaml"), extra)
 		w.Add(path.Join(inputDir, "kustomization.yaml"), []byte("resources:\n- "+path.Join("..", dir)+"\n- objects.yaml\n"))
 		return w.krusty(inputDir)
