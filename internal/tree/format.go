@@ -22,6 +22,12 @@ func Format(data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("format: %w", err)
 	}
+	return FormatNodes(nodes)
+}
+
+// FormatNodes writes objects as Format writes them, and keeps them for Add
+// as Format does: the caller must not change them afterwards.
+func FormatNodes(nodes []*kyaml.RNode) ([]byte, error) {
 	var b bytes.Buffer
 	if err := (kio.ByteWriter{Writer: &b}).Write(nodes); err != nil {
 		return nil, fmt.Errorf("format: %w", err)
