@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/authstack/authstack/internal/gctune"
 	"github.com/authstack/authstack/internal/krm"
 	"github.com/authstack/authstack/internal/redact"
 	buildinfo "github.com/authstack/authstack/internal/version"
@@ -61,16 +61,12 @@ func main() {
 	}
 }
 
-// tuneGC lets the heap grow 5× between collections instead of 2×: a run
-// lives for tens of milliseconds, and at Go's default a render spends a
-// third of its CPU time collecting garbage that exiting frees anyway. The
-// reference stack's render still peaks below 40 MiB. GOGC in the
+// tuneGC lets the heap grow 5× between collections while it is small, and
+// less as it nears 40 MiB (internal/gctune): a run lives for tens of
+// milliseconds, and at Go's default a render spends a third of its CPU
+// time collecting garbage that exiting frees anyway. GOGC in the
 // environment wins.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-}
+func tuneGC() { gctune.Start() }
 
 func newRootCommand() *cobra.Command {
 	var target string

@@ -83,6 +83,14 @@ func BenchmarkScale(b *testing.B) {
 				}
 			}
 		})
+		b.Run(fmt.Sprintf("n=%d/compile-all", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := compile.Stack(stacks[0], objects); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("n=%d/render", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
