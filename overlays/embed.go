@@ -1,10 +1,11 @@
-// Package overlays embeds one CUE file per target: what that platform adds
-// over the bases.
+// Package overlays embeds one CUE file per platform: the settings of an
+// environment on it, its registration in #Platforms, and what it adds over
+// the bases (docs/architecture.md).
 package overlays
 
 import "embed"
 
-// FS holds one CUE file per target.
+// FS holds one CUE file per platform.
 //
 //go:embed *.cue
 var FS embed.FS

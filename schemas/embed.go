@@ -4,17 +4,67 @@ package schemas
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	"path"
+	"slices"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/authstack/authstack/overlays"
 )
 
 // FS holds the schema's CUE files.
 //
 //go:embed *.cue
 var FS embed.FS
+
+// Files parses the schema: its own files and, from each overlay file of
+// overlays.FS, the platform's settings and registration (#Platforms),
+// without its template (#Overlays), which needs the bases. The platforms
+// are thus the overlay files, and the schema lists none.
+func Files(mode ...parser.Option) ([]*ast.File, error) {
+	var out []*ast.File
+	for _, src := range []struct {
+		dir  string
+		fsys fs.FS
+	}{{"schemas", FS}, {"overlays", overlays.FS}} {
+		names, err := fs.Glob(src.fsys, "*.cue")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			data, err := fs.ReadFile(src.fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			f, err := parser.ParseFile(path.Join(src.dir, name), data, mode...)
+			if err != nil {
+				return nil, fmt.Errorf("schema: %w", err)
+			}
+			if src.dir == "overlays" {
+				f.Decls = slices.DeleteFunc(slices.Clone(f.Decls), isTemplate)
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// TemplatesField is the field under which an overlay file declares its
+// template; the rest of the file is schema.
+const TemplatesField = "overlays"
+
+func isTemplate(d ast.Decl) bool {
+	f, ok := d.(*ast.Field)
+	if !ok {
+		return false
+	}
+	name, _, _ := ast.LabelName(f.Label)
+	return name == TemplatesField
+}
 
 // Pattern returns the regular expression of the schema's definition #name
 // when it is one (#name: =~"..."), so that Go code which checks the same

@@ -76,7 +76,8 @@ func newBuildCommand() *cobra.Command {
 		Use:   "build -f FILE... -o DIR",
 		Short: "Write the kustomize tree (bases/ and overlays/) to a directory",
 		Long: `Write the kustomize tree of an AuthStack to DIR: DIR/bases and
-DIR/overlays/<target>, ready for 'kustomize build DIR/overlays/<target>'.
+DIR/overlays/<env> for each environment <env> (a key of spec.targets), ready
+for 'kustomize build DIR/overlays/<env>'.
 authstack replaces or removes only the files it generated (recorded in
 DIR/.authstack/generated.yaml); your own files there are never touched, and
 a generated path taken by one of them is an error. The switch from the old
@@ -112,8 +113,8 @@ func newRenderCommand() *cobra.Command {
 	var target string
 	cmd := &cobra.Command{
 		Use:   "render -f FILE... --target NAME",
-		Short: "Print one target's final manifests",
-		Long: `Print the final manifests of one target: the same bytes as
+		Short: "Print one environment's final manifests",
+		Long: `Print the final manifests of one environment: the same bytes as
 'kustomize build DIR/overlays/NAME' of the tree that 'authstack build' writes,
 with every input object that is not an AuthStack (Secret, SealedSecret,
 ExternalSecret…) passed through unchanged, as authstack does as a kustomize
@@ -150,7 +151,7 @@ transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 		},
 	}
 	addFilenameFlag(cmd, &files)
-	cmd.Flags().StringVar(&target, "target", "", "the target to render: minikube, eks, gke or aks")
+	cmd.Flags().StringVar(&target, "target", "", "the environment to render: a key of spec.targets")
 	return cmd
 }
 

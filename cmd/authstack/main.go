@@ -107,7 +107,7 @@ manifests, with every other input object passed through.`,
 			return err
 		},
 	}
-	root.Flags().StringVar(&target, "target", "", "emit this target's final manifests (minikube, eks, gke, aks) instead of the tree (default $"+targetEnv+")")
+	root.Flags().StringVar(&target, "target", "", "emit this environment's final manifests (a key of spec.targets) instead of the tree (default $"+targetEnv+")")
 	root.Version = buildinfo.Version()
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 
 	"cuelang.org/go/cue"
@@ -66,7 +67,14 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	if !ok {
 		return nil, fmt.Errorf("compile %s: the spec is not a value", name)
 	}
-	root, err := schema.Package(targets,
+	// The package holds only the overlay files of the environments'
+	// platforms, so the stack it reads has only those environments.
+	onlyEnvironments(stack, targets)
+	platforms := make([]string, len(targets))
+	for i, t := range targets {
+		platforms[i] = st.Platform(t)
+	}
+	root, err := schema.Package(platforms,
 		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
 		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
 	)
@@ -92,15 +100,23 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	t.Add("bases/kustomization.yaml", k)
 
 	for _, target := range targets {
-		ov := root.LookupPath(cue.MakePath(cue.Str("overlays"), cue.Str(target)))
-		resources, err := objects(ov.LookupPath(cue.ParsePath("resources")))
-		if err != nil {
-			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		// What the platform's overlay file adds, then what every
+		// environment's overlay adds (bases/environment.cue).
+		var resources []object
+		var patches []patch
+		for _, part := range []string{"overlays", "environments"} {
+			ov := root.LookupPath(cue.MakePath(cue.Str(part), cue.Str(target)))
+			r, err := objects(ov.LookupPath(cue.ParsePath("resources")))
+			if err != nil {
+				return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+			}
+			p, err := patchList(ov.LookupPath(cue.ParsePath("patches")))
+			if err != nil {
+				return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+			}
+			resources, patches = append(resources, r...), append(patches, p...)
 		}
-		patches, err := patchList(ov.LookupPath(cue.ParsePath("patches")))
-		if err != nil {
-			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
-		}
+		sort.Slice(resources, func(i, j int) bool { return resources[i].file < resources[j].file })
 		dir := path.Join("overlays", target)
 		for _, o := range resources {
 			t.Add(path.Join(dir, o.file), o.data)
@@ -117,6 +133,42 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 		t.Add(path.Join(dir, "kustomization.yaml"), k)
 	}
 	return t, nil
+}
+
+// onlyEnvironments drops from the syntax of a stack the environments (the
+// fields of spec.targets) that are not among envs.
+func onlyEnvironments(stack ast.Expr, envs []string) {
+	targets := field(field(stack, "spec"), "targets")
+	st, ok := targets.(*ast.StructLit)
+	if !ok {
+		return
+	}
+	kept := st.Elts[:0]
+	for _, d := range st.Elts {
+		if f, ok := d.(*ast.Field); ok {
+			if name, _, err := ast.LabelName(f.Label); err == nil && !slices.Contains(envs, name) {
+				continue
+			}
+		}
+		kept = append(kept, d)
+	}
+	st.Elts = kept
+}
+
+// field is the value of the field name of a struct literal, nil if none.
+func field(x ast.Expr, name string) ast.Expr {
+	st, ok := x.(*ast.StructLit)
+	if !ok {
+		return nil
+	}
+	for _, d := range st.Elts {
+		if f, ok := d.(*ast.Field); ok {
+			if n, _, err := ast.LabelName(f.Label); err == nil && n == name {
+				return f.Value
+			}
+		}
+	}
+	return nil
 }
 
 // imagePath is the purge Job's image, which the schema leaves to the binary.

@@ -357,3 +357,56 @@ func indent(s, prefix string) string {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	return prefix + strings.Join(lines, "\n"+prefix) + "\n"
 }
+
+// An environment compiles to overlays/<name>/ as an environment named after
+// its platform does, and selecting environments compiles only theirs, with
+// only their platforms' overlay files.
+func TestEnvironments(t *testing.T) {
+	s := secret(t, "value", "x")
+	orig := build(t, load(t, "shop", nil), s)
+	eks := "      host: shop.example.com\n" +
+		"      certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\n" +
+		"      roleArn: arn:aws:iam::123456789012:role/shop\n"
+	st := load(t, "shop", func(y string) string {
+		if !strings.Contains(y, "    eks:\n"+eks) {
+			t.Fatal("the shop example's eks target changed: update this test")
+		}
+		return strings.Replace(y, "    eks:\n", "    staging:\n      platform: eks\n", 1) + "    prod:\n      platform: eks\n" + eks
+	})
+	if got, want := strings.Join(st.Targets(), " "), "aks gke minikube prod staging"; got != want {
+		t.Fatalf("environments %q, want %q", got, want)
+	}
+	if p := st.Platform("staging"); p != "eks" {
+		t.Fatalf("staging's platform is %q, want eks", p)
+	}
+	res := build(t, st, s)
+	want, err := orig.Tree.Render("overlays/eks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"staging", "prod"} {
+		got, err := res.Tree.Render("overlays/" + env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("render of %s differs from that of eks in the example", env)
+		}
+	}
+	if res.Tree.File("overlays/eks/kustomization.yaml") != nil {
+		t.Error("overlays/eks/ written for a stack without an eks environment")
+	}
+
+	one, err := compile.Stack(st, []*kyaml.RNode{s}, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range one.Tree.Paths() {
+		if !strings.HasPrefix(p, "bases/") && !strings.HasPrefix(p, "overlays/prod/") {
+			t.Errorf("--target prod wrote %s", p)
+		}
+	}
+	if !bytes.Equal(one.Tree.File("overlays/prod/kustomization.yaml"), res.Tree.File("overlays/prod/kustomization.yaml")) {
+		t.Error("overlays/prod/ differs when compiled alone")
+	}
+}

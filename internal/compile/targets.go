@@ -12,8 +12,9 @@ import (
 )
 
 // CheckTargets fails, with a field error on spec.targets, unless the stack
-// has every one of targets. Stack calls it, so the CLI and the KRM function
-// refuse a missing target alike.
+// has every one of targets, which name environments (keys of spec.targets).
+// Stack calls it, so the CLI and the KRM function refuse a missing
+// environment alike.
 func CheckTargets(st *spec.Stack, targets []string) error {
 	var errs spec.Errors
 	for _, t := range targets {
@@ -27,7 +28,7 @@ func CheckTargets(st *spec.Stack, targets []string) error {
 		errs = append(errs, &spec.FieldError{
 			Pos:  targetsPos(st),
 			Path: "spec.targets",
-			Msg:  fmt.Sprintf("has no target %q (it has %s); add it to spec.targets or pick one of those", t, has),
+			Msg:  fmt.Sprintf("has no environment %q (it has %s); add it to spec.targets or pick one of those", t, has),
 		})
 	}
 	if len(errs) > 0 {

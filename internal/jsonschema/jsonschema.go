@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +53,9 @@ func Generate() ([]byte, []string, error) {
 	for _, kv := range s.kvs {
 		root.set(kv.k, kv.v)
 	}
+	if len(g.defs.kvs) > 0 {
+		root.set("$defs", &g.defs)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -64,22 +66,15 @@ func Generate() ([]byte, []string, error) {
 	return buf.Bytes(), g.lost, nil
 }
 
-// load builds the embedded schema package and returns #AuthStack.
+// load builds the embedded schema package (schemas/ and the platforms'
+// declarations in overlays/) and returns #AuthStack.
 func load() (cue.Value, error) {
-	names, err := fs.Glob(schemas.FS, "*.cue")
+	files, err := schemas.Files(parser.ParseComments)
 	if err != nil {
 		return cue.Value{}, err
 	}
 	inst := cuebuild.NewContext().NewInstance("", nil)
-	for _, name := range names {
-		data, err := fs.ReadFile(schemas.FS, name)
-		if err != nil {
-			return cue.Value{}, err
-		}
-		f, err := parser.ParseFile("schemas/"+name, data, parser.ParseComments)
-		if err != nil {
-			return cue.Value{}, fmt.Errorf("schema: %w", err)
-		}
+	for _, f := range files {
 		if err := inst.AddSyntax(f); err != nil {
 			return cue.Value{}, fmt.Errorf("schema: %w", err)
 		}
@@ -93,6 +88,8 @@ func load() (cue.Value, error) {
 
 type generator struct {
 	lost []string
+	// defs are the schemas under $defs, by name.
+	defs object
 }
 
 // value returns the schema of v, a field at path p.
@@ -167,6 +164,11 @@ func (g *generator) structure(v cue.Value, p string) *object {
 		sel := it.Selector()
 		if sel.ConstraintType()&cue.PatternConstraint != 0 {
 			keys = append(keys, g.leaf(sel.Pattern(), p+".<key>"))
+			if disc, ok := discriminator(v, it.Value()); ok {
+				// An environment: its schema depends on its platform.
+				values = append(values, g.discriminated(v, disc, props, p))
+				continue
+			}
 			values = append(values, g.value(it.Value(), join(p, "*")))
 			continue
 		}
@@ -396,4 +398,117 @@ func formatted(n ast.Node) string {
 		return "?"
 	}
 	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// discriminator is the field of a map's entries whose value decides the
+// other fields (an environment's platform, marked @discriminator()), with
+// the choices it has: the entry's value e alone is then incomplete.
+func discriminator(m, e cue.Value) (string, bool) {
+	if e.Err() != nil {
+		if name, _ := discField(m); name != "" {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// discField is the discriminator field of the entries of the map m and its
+// schema, found in the schema of an entry whose key decides nothing.
+func discField(m cue.Value) (string, cue.Value) {
+	it, err := entry(m, "x").Fields(cue.Optional(true))
+	if err != nil {
+		return "", cue.Value{}
+	}
+	for it.Next() {
+		if a := it.Value().Attribute("discriminator"); a.Err() == nil {
+			return it.Selector().Unquoted(), it.Value()
+		}
+	}
+	return "", cue.Value{}
+}
+
+// entry is the schema of the entry key of the map m.
+func entry(m cue.Value, key string) cue.Value {
+	return m.FillPath(cue.MakePath(cue.Str(key)), m.Context().CompileString("_")).LookupPath(cue.MakePath(cue.Str(key)))
+}
+
+// discriminated returns the schema of an entry of the map m (at p) whose
+// fields depend on its field disc: for each value d of disc, $defs holds the
+// entry's schema with disc = d ("<name>-<d>"), and "<name>" dispatches on
+// disc with if/then. An entry whose key is one of disc's values may leave
+// disc out (it defaults to the key): props gets such keys, with "else".
+func (g *generator) discriminated(m cue.Value, disc string, props *object, p string) *object {
+	name := p[strings.LastIndex(p, ".")+1:]
+	ref := func(n string) *object { return (&object{}).set("$ref", "#/$defs/"+n) }
+	var values []string
+	var dispatch []*object
+	for _, d := range g.choicesOf(m, disc) {
+		values = append(values, d)
+		e := entry(m, d)
+		s := g.value(e, join(p, d))
+		// The discriminator's own schema is the const below.
+		g.lost = slices.DeleteFunc(g.lost, func(l string) bool { return strings.HasPrefix(l, join(join(p, d), disc)+": ") })
+		// disc is d here, and whether it may be left out is the
+		// dispatcher's business.
+		if pr, ok := s.get("properties"); ok {
+			pr.(*object).set(disc, (&object{}).set("const", d))
+		}
+		if r, ok := s.get("required"); ok {
+			r2 := slices.DeleteFunc(slices.Clone(r.([]string)), func(x string) bool { return x == disc })
+			if len(r2) == 0 {
+				s.del("required")
+			} else {
+				s.set("required", r2)
+			}
+		}
+		g.defs.set(name+"-"+d, s)
+		dispatch = append(dispatch, (&object{}).
+			set("if", (&object{}).set("properties", (&object{}).set(disc, (&object{}).set("const", d)))).
+			set("then", ref(name+"-"+d)))
+		props.set(d, (&object{}).
+			set("if", (&object{}).set("required", []string{disc})).
+			set("then", ref(name)).
+			set("else", ref(name+"-"+d)))
+	}
+	discSchema := (&object{}).set("enum", values)
+	if _, c := discField(m); doc(c) != "" {
+		d := doc(c)
+		discSchema.set("description", d)
+	}
+	all := (&object{}).
+		set("type", "object").
+		set("properties", (&object{}).set(disc, discSchema)).
+		set("required", []string{disc}).
+		set("allOf", dispatch)
+	g.defs.set(name, all)
+	return ref(name)
+}
+
+// choicesOf lists the values of the discriminator disc of the map m's entries.
+func (g *generator) choicesOf(m cue.Value, disc string) []string {
+	_, c := discField(m)
+	var out []string
+	var walk func(v cue.Value, depth int)
+	walk = func(v cue.Value, depth int) {
+		if depth > 8 {
+			return
+		}
+		if root, path := v.ReferencePath(); root.Exists() && len(path.Selectors()) > 0 {
+			walk(root.LookupPath(path), depth+1)
+			return
+		}
+		op, args := v.Expr()
+		switch op {
+		case cue.OrOp, cue.AndOp:
+			for _, a := range args {
+				walk(a, depth+1)
+			}
+		default:
+			if s, err := v.String(); err == nil && !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	walk(c, 0)
+	return out
 }

@@ -174,7 +174,7 @@ func TestMissingTargetResult(t *testing.T) {
 		}
 	}
 	sort.Strings(fields)
-	if ok || !hasResult(rl, `has no target "gke"`) || strings.Join(fields, ",") != "spec.targets" {
+	if ok || !hasResult(rl, `has no environment "gke"`) || strings.Join(fields, ",") != "spec.targets" {
 		t.Errorf("ok %v, fields %v, results %v", ok, fields, rl.Results)
 	}
 }

@@ -5,6 +5,7 @@ package spec
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -72,7 +73,8 @@ type Spec struct {
 	Targets map[string]any `json:"targets"`
 }
 
-// Targets returns the names of the stack's targets, sorted.
+// Targets returns the names of the stack's environments (the keys of
+// spec.targets), sorted.
 func (s *Stack) Targets() []string {
 	names := make([]string, 0, len(s.Spec.Targets))
 	for t := range s.Spec.Targets {
@@ -80,6 +82,17 @@ func (s *Stack) Targets() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Platform returns the platform of the environment env, "" when the stack
+// has no such environment.
+func (s *Stack) Platform(env string) string {
+	v := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("platform")))
+	if d, ok := v.Default(); ok {
+		v = d
+	}
+	p, _ := v.String()
+	return p
 }
 
 // Schema is the compiled AuthStack schema, with the parsed templates that
@@ -91,7 +104,7 @@ type Schema struct {
 	root     cue.Value // the schema package, for its definitions
 	def      cue.Value
 	shared   []*ast.File          // the schema and the bases
-	overlays map[string]*ast.File // by target
+	overlays map[string]*ast.File // by platform
 }
 
 // Load returns the embedded schema, compiled once per process.
@@ -131,7 +144,12 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 	for _, f := range overlayFiles {
 		s.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
 	}
-	root, err := build(s.ctx, schema)
+	// The platforms' settings are declared in their overlay files.
+	schemaFiles, err := schemas.Files()
+	if err != nil {
+		return nil, err
+	}
+	root, err := build(s.ctx, schemaFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -140,17 +158,22 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 	return s, nil
 })
 
-// Package returns the CUE package of the schema, the bases and the overlays
-// of targets, evaluated with inputs (such as the templates' "stack") as
-// further fields. Building the package evaluates all of it, so it holds only
-// the overlays asked for, and the inputs are built in rather than filled in
-// afterwards, which would evaluate everything a second time.
-func (s *Schema) Package(targets []string, inputs ...*ast.Field) (cue.Value, error) {
+// Platforms returns the names of the platforms, one per overlay file, sorted.
+func (s *Schema) Platforms() []string {
+	return slices.Sorted(maps.Keys(s.overlays))
+}
+
+// Package returns the CUE package of the schema, the bases and the overlay
+// files of platforms, evaluated with inputs (such as the templates' "stack")
+// as further fields. Building the package evaluates all of it, so it holds
+// only the overlays asked for, and the inputs are built in rather than
+// filled in afterwards, which would evaluate everything a second time.
+func (s *Schema) Package(platforms []string, inputs ...*ast.Field) (cue.Value, error) {
 	files := slices.Clip(s.shared)
-	for _, t := range targets {
-		f, ok := s.overlays[t]
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(platforms))) {
+		f, ok := s.overlays[p]
 		if !ok {
-			return cue.Value{}, fmt.Errorf("no overlay for target %q", t)
+			return cue.Value{}, fmt.Errorf("no overlay for platform %q", p)
 		}
 		files = append(files, f)
 	}

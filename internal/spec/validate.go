@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -104,7 +105,7 @@ func (k *schemaChecker) walkStruct(p []string, c, sh, d cue.Value) bool {
 		key := k.s.ctx.Encode(name)
 		for i, sel := range patterns {
 			if accepts(sel.Pattern(), key) {
-				bad = k.walk(cp, patternValues[i], v) || bad
+				bad = k.walkEntry(cp, sh, name, patternValues[i], v) || bad
 				matched = true
 				break
 			}
@@ -116,19 +117,96 @@ func (k *schemaChecker) walkStruct(p []string, c, sh, d cue.Value) bool {
 		if len(patterns) > 0 {
 			// A map whose key breaks the pattern: say what a key must be.
 			k.report(cp, keyPos(k.file, v), k.s.explain(patterns[0].Pattern(), key), key)
-			// Its value may hold mistakes of its own: report them in this run too.
-			k.walk(cp, patternValues[0], v)
+			// Its value may hold mistakes of its own: report them in this run
+			// too, unless what it may hold depends on the key.
+			if patternValues[0].Err() == nil {
+				k.walk(cp, patternValues[0], v)
+			}
 			continue
 		}
 		k.report(cp, keyPos(k.file, v), unknown(c, name, names), cue.Value{})
 	}
 	for _, name := range names {
 		if fields[name].required && !present[name] {
-			k.report(append(p[:len(p):len(p)], name), keyPos(k.file, d), "required field is missing", cue.Value{})
+			k.report(append(p[:len(p):len(p)], name), keyPos(k.file, d), missing(fields[name].value), cue.Value{})
 			bad = true
 		}
 	}
 	return bad
+}
+
+// walkEntry checks the value d of the map entry name against the map's
+// pattern value c. An entry whose schema depends on its key or on a
+// discriminator field (an environment: its name, its platform) is checked
+// against the schema of that key and discriminator; when these do not
+// decide it, only the discriminator's mistake is reported, as the other
+// fields cannot be judged without it.
+func (k *schemaChecker) walkEntry(p []string, m cue.Value, name string, c, d cue.Value) bool {
+	if c.Err() == nil {
+		return k.walk(p, c, d)
+	}
+	e, disc, schema := k.s.entry(m, name, d)
+	if d.Kind() != cue.StructKind {
+		msg := "must be a mapping"
+		if accepts(e, k.s.ctx.CompileString("{}")) {
+			msg += ", {} if empty"
+		}
+		k.report(p, valuePos(k.file, d), msg, d)
+		return true
+	}
+	if e.Err() == nil {
+		return k.walk(p, e, d)
+	}
+	if disc == "" {
+		return k.walk(p, c, d)
+	}
+	dp := append(p[:len(p):len(p)], disc)
+	if v := d.LookupPath(cue.MakePath(cue.Str(disc))); v.Exists() {
+		if !k.walk(dp, schema, v) {
+			// A valid discriminator with an entry the schema rejects as a
+			// whole: a bug in the schema, not in the spec.
+			k.report(p, keyPos(k.file, d), "the spec breaks a rule of the schema that authstack cannot name; please report this", cue.Value{})
+		}
+		return true
+	}
+	k.report(dp, keyPos(k.file, d), missing(schema), cue.Value{})
+	return true
+}
+
+// entry is the schema of the entry name of the map m, with the value d: the
+// pattern's value for that key, with d's value of the discriminator (a
+// field marked @discriminator()), whose name and schema it also returns.
+func (s *Schema) entry(m cue.Value, name string, d cue.Value) (e cue.Value, disc string, schema cue.Value) {
+	e = m.FillPath(cue.MakePath(cue.Str(name)), s.ctx.CompileString("_")).LookupPath(cue.MakePath(cue.Str(name)))
+	if it, err := e.Fields(cue.Optional(true)); err == nil {
+		for it.Next() {
+			if a := it.Value().Attribute("discriminator"); a.Err() == nil {
+				disc, schema = it.Selector().Unquoted(), it.Value()
+				break
+			}
+		}
+	}
+	if disc == "" {
+		return e, "", schema
+	}
+	dp := cue.MakePath(cue.Str(disc))
+	if v := d.LookupPath(dp); v.Exists() && accepts(schema, v) {
+		if with := e.FillPath(dp, v); with.Err() == nil {
+			e = with
+		}
+	}
+	return e, disc, schema
+}
+
+// missing is what a required field's absence says: its @msg(missing=...),
+// with {values}, else "required field is missing".
+func missing(c cue.Value) string {
+	if a := c.Attribute("msg"); a.Err() == nil {
+		if m, ok, _ := a.Lookup(0, "missing"); ok && m != "" {
+			return strings.ReplaceAll(m, "{values}", strings.Join(choices(c), ", "))
+		}
+	}
+	return "required field is missing"
 }
 
 // shape is the part of c that says what its fields or items are. A
@@ -271,12 +349,30 @@ func fieldNames(c cue.Value) []string {
 // that list them ("{values}"), so that adding a value is one edit.
 func choices(c cue.Value) []string {
 	var out []string
-	if op, args := c.Expr(); op == cue.OrOp {
+	op, args := c.Expr()
+	if op == cue.AndOp && len(args) == 1 {
+		op, args = args[0].Expr()
+	}
+	if op != cue.OrOp {
+		// A reference to a disjunction, such as #Platform.
+		if root, p := c.ReferencePath(); root.Exists() && len(p.Selectors()) > 0 {
+			if def := root.LookupPath(p); def.Exists() {
+				if op2, args2 := def.Expr(); op2 == cue.OrOp {
+					op, args = op2, args2
+				}
+			}
+		}
+	}
+	if op == cue.OrOp {
 		for _, a := range args {
+			x := ""
 			if s, err := a.String(); err == nil {
-				out = append(out, s)
+				x = s
 			} else if a.IsConcrete() {
-				out = append(out, fmt.Sprint(a))
+				x = fmt.Sprint(a)
+			}
+			if x != "" && !slices.Contains(out, x) {
+				out = append(out, x)
 			}
 		}
 	}

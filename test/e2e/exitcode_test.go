@@ -72,7 +72,7 @@ func TestMissingTarget(t *testing.T) {
 	writeFile(t, file, spec)
 
 	r := run(t, ".", nil, bin, "render", "-f", file, "-f", refSecret, "--target", "gke")
-	if lines := stderrLines(r.stderr); r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no target "gke"`) {
+	if lines := stderrLines(r.stderr); r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no environment "gke"`) {
 		t.Errorf("render --target gke: exit %d\n%s", r.code, r.stderr)
 	}
 
@@ -80,7 +80,7 @@ func TestMissingTarget(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("KRM --target gke: exit %d, want 1\n%s", r.code, r.stdout)
 	}
-	for _, want := range []string{"severity: error", "path: spec.targets", `has no target "gke"`} {
+	for _, want := range []string{"severity: error", "path: spec.targets", `has no environment "gke"`} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("KRM --target gke: results lack %q:\n%s", want, r.stdout)
 		}
