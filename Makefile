@@ -64,8 +64,10 @@ test-fuzz:
 	done
 
 # The binary next to the real kustomize and kpt.
+# Then a smoke run of the benchmark script (one run of each case, tiny sizes).
 test-e2e: build tools
 	AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./test/e2e/
+	RUNS=1 RSS_RUNS=1 SIZES=2 KRM_ITEMS=300 BUILD_N=2 AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) hack/bench.sh >/dev/null
 
 # deploy/flux built by Flux's own kustomize code (a module of its own, so
 # that Flux's dependencies stay out of authstack's go.mod).

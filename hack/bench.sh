@@ -6,7 +6,8 @@
 #     examples/shop, all four platforms; hack/genstack), against kustomize;
 #   - KRM mode (standard input) with the stack among KRM_ITEMS unrelated
 #     ConfigMaps, with --target eks and without (the tree as items);
-#   - build of BUILD_N components for all four platforms.
+#   - build of BUILD_N components for all four platforms, over its own
+#     unchanged tree and into an empty directory.
 #
 # Wall time: hyperfine, mean of RUNS runs after warm-up runs; peak RSS: the
 # largest max RSS (getrusage, /usr/bin/time) of RSS_RUNS runs. The machine is
@@ -28,7 +29,8 @@ mean_s() {
   local name=$1
   shift
   hyperfine --shell=none --warmup "$(((runs + 4) / 5))" --runs "$runs" --style none \
-    --export-csv "$tmp/$name.csv" -n "$name" "$*" >/dev/null 2>&1 </dev/null
+    --export-csv "$tmp/$name.csv" -n "$name" "$*" >/dev/null 2>&1 </dev/null ||
+    { echo "bench: failed: $*" >&2; exit 1; }
   awk -F, 'NR == 2 {print $2}' "$tmp/$name.csv"
 }
 # mean_stdin_s NAME FILE CMD...: the same with FILE on standard input.
@@ -36,7 +38,8 @@ mean_stdin_s() {
   local name=$1 file=$2
   shift 2
   hyperfine --warmup "$(((runs + 4) / 5))" --runs "$runs" --style none \
-    --export-csv "$tmp/$name.csv" -n "$name" "$* < $file" >/dev/null 2>&1
+    --export-csv "$tmp/$name.csv" -n "$name" "$* < $file" >/dev/null 2>&1 ||
+    { echo "bench: failed: $* < $file" >&2; exit 1; }
   awk -F, 'NR == 2 {print $2}' "$tmp/$name.csv"
 }
 # peak_mib [FILE] -- CMD...: the largest max RSS of $rss_runs runs, in MiB.
@@ -62,8 +65,10 @@ for n in $sizes; do
   "$bin" build -f "$dir" -o "$dir/tree" >/dev/null 2>&1
   render=("$bin" render -f "$dir" --target eks)
   kbuild=("$kustomize" build "$dir/tree/overlays/eks")
-  a=$(mean_s "render$n" "${render[@]}") k=$(mean_s "kustomize$n" "${kbuild[@]}")
-  ar=$(peak_mib -- "${render[@]}") kr=$(peak_mib -- "${kbuild[@]}")
+  a=$(mean_s "render$n" "${render[@]}")
+  k=$(mean_s "kustomize$n" "${kbuild[@]}")
+  ar=$(peak_mib -- "${render[@]}")
+  kr=$(peak_mib -- "${kbuild[@]}")
   ratio=$(awk -v a="$a" -v k="$k" 'BEGIN {printf "%.2f", a / k}')
   rss_goal=""
   case $n in 2) rss_goal=40 ;; 50) rss_goal=64 ;; esac
@@ -89,7 +94,14 @@ dir=$tmp/stack$build_n
 [ -d "$dir" ] || "$tmp/genstack" -n "$build_n" -o "$dir"
 build=("$bin" build -f "$dir" -o "$tmp/build")
 "${build[@]}" >/dev/null 2>&1
-a=$(mean_s build "${build[@]}") ar=$(peak_mib -- "${build[@]}")
-echo "| build, $build_n components × 4 platforms | $(ms "$a") | $ar MiB | | | | ≤ 0.5 s | $(verdict "$a" 0.5) |"
+a=$(mean_s build "${build[@]}")
+ar=$(peak_mib -- "${build[@]}")
+echo "| build, $build_n components × 4 platforms, unchanged tree | $(ms "$a") | $ar MiB | | | | ≤ 0.5 s | $(verdict "$a" 0.5) |"
+# Into an empty directory: every file written and synced.
+hyperfine --shell=none --warmup 1 --runs "$runs" --style none --prepare "rm -rf $tmp/fresh" \
+  --export-csv "$tmp/fresh.csv" "${build[*]/%$tmp\/build/$tmp/fresh}" >/dev/null 2>&1 ||
+  { echo "bench: failed: build into an empty directory" >&2; exit 1; }
+a=$(awk -F, 'NR == 2 {print $2}' "$tmp/fresh.csv")
+echo "| build, $build_n components × 4 platforms, empty directory | $(ms "$a") | | | | | ≤ 0.5 s | $(verdict "$a" 0.5) |"
 echo
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $("$kustomize" version 2>/dev/null | head -1), $runs runs each (mean), peak RSS of $rss_runs"
