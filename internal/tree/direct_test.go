@@ -186,3 +186,28 @@ func TestDirectRenderFallsBack(t *testing.T) {
 		t.Errorf("a patch without a target: Render gave %v, want krusty's error", err)
 	}
 }
+
+// The sums of a compiled tree's files, taken from the nodes that Format
+// kept, are the sums of the files' text.
+func TestSumFromNodes(t *testing.T) {
+	examples, err := filepath.Glob("../../examples/*/stack.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range examples {
+		tr := compiled(t, filepath.Base(filepath.Dir(file)))
+		for _, p := range tr.Paths() {
+			got, err := tr.Sum(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := tree.Sum(tr.File(p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s: %s: sum from nodes %s, from text %s", file, p, got, want)
+			}
+		}
+	}
+}
