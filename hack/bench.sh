@@ -9,12 +9,14 @@
 #   - build of BUILD_N components for all four platforms, over its own
 #     unchanged tree and into an empty directory.
 #
-# Wall time: hyperfine, mean of RUNS runs after warm-up runs; peak RSS: the
-# largest max RSS (getrusage, /usr/bin/time) of RSS_RUNS runs. The machine is
-# shared: compare the ratio, measured side by side in one run.
+# Wall time: hyperfine, mean of RUNS runs after warm-up runs. The machine is
+# shared and its load drifts between hyperfine's blocks of runs, so the
+# ratio is the median over PAIRS rounds that run render and kustomize one
+# right after the other; those rounds also give the peak RSS (getrusage,
+# /usr/bin/time). Elsewhere the peak RSS is the largest of RSS_RUNS runs.
 set -euo pipefail
 bin=${AUTHSTACK_BIN:?} kustomize=${KUSTOMIZE:?}
-runs=${RUNS:-10} rss_runs=${RSS_RUNS:-3} sizes=${SIZES:-2 10 50 100}
+runs=${RUNS:-10} rss_runs=${RSS_RUNS:-3} pairs=${PAIRS:-$runs} sizes=${SIZES:-2 10 50 100}
 krm_items=${KRM_ITEMS:-10000} build_n=${BUILD_N:-50}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -57,10 +59,41 @@ peak_mib() {
   awk -v k="$max" 'BEGIN {printf "%.1f", k / 1024}'
 }
 cpu() { awk -F, 'NR == 2 {printf "%.0f ms", ($5 + $6) * 1000}' "$tmp/$1.csv"; }
+# paired "CMD A" "CMD B": PAIRS rounds of A and B one right after the other
+# (alternating which goes first), so that both see the same load; writes
+# the median of the rounds' wall-time ratios A/B and the peak RSS of each
+# (MiB) to $tmp/paired.
+paired() {
+  local i t0 t1 t2 ra rb pa=0 pb=0
+  : >"$tmp/ratios"
+  for i in $(seq "$pairs"); do
+    if ((i % 2)); then
+      t0=$EPOCHREALTIME
+      /usr/bin/time -f %M -o "$tmp/rssa" $1 >/dev/null 2>&1
+      t1=$EPOCHREALTIME
+      /usr/bin/time -f %M -o "$tmp/rssb" $2 >/dev/null 2>&1
+      t2=$EPOCHREALTIME
+      awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {print (b - a) / (c - b)}' >>"$tmp/ratios"
+    else
+      t0=$EPOCHREALTIME
+      /usr/bin/time -f %M -o "$tmp/rssb" $2 >/dev/null 2>&1
+      t1=$EPOCHREALTIME
+      /usr/bin/time -f %M -o "$tmp/rssa" $1 >/dev/null 2>&1
+      t2=$EPOCHREALTIME
+      awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {print (c - b) / (b - a)}' >>"$tmp/ratios"
+    fi
+    ra=$(tail -n 1 "$tmp/rssa") rb=$(tail -n 1 "$tmp/rssb")
+    ((ra > pa)) && pa=$ra
+    ((rb > pb)) && pb=$rb
+  done
+  sort -g "$tmp/ratios" | awk -v pa="$pa" -v pb="$pb" '{r[NR] = $1}
+    END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+         printf "%.2f %.1f %.1f\n", m, pa / 1024, pb / 1024}' >"$tmp/paired"
+}
 ms() { awk -v s="$1" 'BEGIN {printf "%.0f ms", s * 1000}'; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g ? "yes" : "**no**")}'; }
 
-echo "| case | authstack | peak RSS | kustomize build | peak RSS | ratio | goal | met |"
+echo "| case | authstack | peak RSS | kustomize build | peak RSS | ratio (paired) | goal | met |"
 echo "|---|---|---|---|---|---|---|---|"
 for n in $sizes; do
   dir=$tmp/stack$n
@@ -70,9 +103,8 @@ for n in $sizes; do
   kbuild=("$kustomize" build "$dir/tree/overlays/eks")
   a=$(mean_s "render$n" "${render[@]}")
   k=$(mean_s "kustomize$n" "${kbuild[@]}")
-  ar=$(peak_mib -- "${render[@]}")
-  kr=$(peak_mib -- "${kbuild[@]}")
-  ratio=$(awk -v a="$a" -v k="$k" 'BEGIN {printf "%.2f", a / k}')
+  paired "${render[*]}" "${kbuild[*]}"
+  read -r ratio ar kr <"$tmp/paired"
   rss_goal=""
   case $n in 2) rss_goal=40 ;; 50) rss_goal=64 ;; esac
   met=$(verdict "$ratio" 0.75)
@@ -107,4 +139,4 @@ hyperfine --shell=none --warmup 1 --runs "$runs" --style none --prepare "rm -rf 
 a=$(awk -F, 'NR == 2 {print $2}' "$tmp/fresh.csv")
 echo "| build, $build_n components × 4 platforms, empty directory | $(ms "$a") (CPU $(cpu fresh)) | | | | | ≤ 0.5 s | $(verdict "$a" 0.5) |"
 echo
-echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $("$kustomize" version 2>/dev/null | head -1), $runs runs each (mean), peak RSS of $rss_runs"
+echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kustomize $("$kustomize" version 2>/dev/null | head -1); mean of $runs runs; ratio: median of $pairs paired rounds; load average $(cut -d' ' -f1-3 /proc/loadavg)"

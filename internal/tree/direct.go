@@ -27,13 +27,14 @@ import (
 // and directories), namespace and inline strategic-merge patches, over the
 // kinds that authstack generates plus pass-through objects in a
 // kustomization without a namespace. It uses kustomize's own pieces where
-// the bytes depend on them: the resource reader (kind: List expansion), the
-// strategic-merge filter and its OpenAPI schema, the legacy sort order and
-// the JSON-then-YAML encoding. Anything else (another field, an unknown
-// kind under a namespace, a patch without a unique target, two objects
-// with one id) is errUnsupported, and Render falls back to krusty, which
-// then gives kustomize's result or error. Tests compare both on every
-// example, target and generated stack (direct_test.go).
+// the bytes depend on them: the resource reader (kind: List expansion),
+// the strategic-merge filter and its OpenAPI schema, the legacy sort order
+// and the encoding of Resource.AsYAML (see encodeObject). Anything else
+// (another field, an unknown kind under a namespace, a patch without a
+// unique target, a strategic-merge directive, two objects with one id) is
+// errUnsupported, and Render falls back to krusty, which then gives
+// kustomize's result or error. Tests compare both on every example,
+// environment and generated stack (direct_test.go).
 var errUnsupported = errors.New("not supported by the direct render")
 
 // namespaced are the kinds whose only namespaced field is
@@ -91,8 +92,8 @@ func (t *Tree) accumulate(dir string, depth int) ([]*kyaml.RNode, error) {
 	var k kustomization
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&k); err != nil {
-		return nil, errUnsupported
+	if err := dec.Decode(&k); err != nil || (k.Kind != "" && k.Kind != "Kustomization") {
+		return nil, errUnsupported // a Component, for one, merges differently
 	}
 	var objs []*kyaml.RNode
 	for _, r := range k.Resources {

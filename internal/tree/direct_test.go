@@ -155,7 +155,8 @@ func lineDiff(want, got string) string {
 }
 
 // What the direct render does not know, krusty renders: an object in the
-// namespace "default" (which kustomize's ids equate with none), a patch
+// namespace "default" (which kustomize's ids equate with none), a
+// Component (which kustomize merges differently), a patch
 // without a target (krusty's error), an object id given twice (krusty's
 // error). A List among the pass-through objects it expands as kustomize does.
 func TestDirectRenderFallsBack(t *testing.T) {
@@ -176,6 +177,14 @@ func TestDirectRenderFallsBack(t *testing.T) {
 	dup := "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: frontend, namespace: shop}\n"
 	if _, err := tr.RenderWith("overlays/eks", []byte(dup)); err == nil || !strings.Contains(err.Error(), "already registered id") {
 		t.Errorf("a duplicate id: RenderWith gave %v, want krusty's error", err)
+	}
+	component := tree.New()
+	for _, p := range tr.Paths() {
+		component.Add(p, tr.File(p))
+	}
+	component.Add("bases/kustomization.yaml", []byte("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- frontend/service.yaml\n"))
+	if _, err := component.RenderDirect("overlays/eks", nil); !errors.Is(err, tree.ErrUnsupported) {
+		t.Errorf("a Component: direct render gave %v, want ErrUnsupported", err)
 	}
 	broken := tree.New()
 	for _, p := range tr.Paths() {
