@@ -35,10 +35,11 @@ func addBuildCheck(root *cobra.Command) {
 		if out == "" {
 			return usageError{errors.New("no output directory: pass -o DIR")}
 		}
-		st, res, err := compileOne(cmd, files)
+		res, err := compileOne(cmd, files)
 		if err != nil {
 			return err
 		}
+		st := res.Stack
 		changes, err := res.Tree.Diff(out)
 		if err != nil {
 			return err

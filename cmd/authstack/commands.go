@@ -23,50 +23,71 @@ func addFilenameFlag(cmd *cobra.Command, files *[]string) {
 		"spec and secret files, directories of them, or - for standard input (repeatable)")
 }
 
-// read loads the inputs and prints the specs' warnings.
+// read loads the inputs.
 func read(cmd *cobra.Command, files []string) (*input.Input, error) {
 	if len(files) == 0 {
 		return nil, usageError{errors.New("no input: pass -f FILE")}
 	}
-	in, err := input.Read(files, cmd.InOrStdin())
+	return input.Read(files, cmd.InOrStdin())
+}
+
+// run reads files and runs the pipeline over them with the choices of
+// opts (compile.Run applies every rule), prints the warnings and returns the
+// errors.
+func run(cmd *cobra.Command, files []string, opts compile.Input) (*compile.Output, error) {
+	in, err := read(cmd, files)
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range in.Stacks {
-		printWarnings(cmd.ErrOrStderr(), st.Warnings)
+	opts.Stacks, opts.Objects = in.Stacks, in.Objects
+	out := compile.Run(opts)
+	var errs []error
+	for _, d := range out.Diagnostics {
+		if d.Severity == compile.Warning {
+			printWarning(cmd.ErrOrStderr(), d)
+			continue
+		}
+		errs = append(errs, cliError(d))
 	}
-	return in, nil
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
 }
 
-func printWarnings(w io.Writer, warnings spec.Errors) {
-	for _, e := range warnings {
-		fmt.Fprintf(w, "warning: %v\n", e)
-	}
-}
-
-// compileOne compiles the only AuthStack of the inputs, for targets (or all).
-func compileOne(cmd *cobra.Command, files []string, targets ...string) (*spec.Stack, *compile.Result, error) {
-	in, err := read(cmd, files)
-	if err != nil {
-		return nil, nil, err
-	}
-	return compileInput(in, targets...)
-}
-
-// compileInput compiles the only AuthStack of in, for targets (or all).
-func compileInput(in *input.Input, targets ...string) (*spec.Stack, *compile.Result, error) {
-	st, err := in.One()
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := compile.Stack(st, in.Objects, targets...)
+// printWarning prints a warning in the CLI's form: a field's position, or
+// the file of the object it is about.
+func printWarning(w io.Writer, d compile.Diagnostic) {
 	var fieldErrs spec.Errors
-	if errors.As(err, &fieldErrs) {
-		return nil, nil, err // they carry the file
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", st.File, err)
+	switch {
+	case errors.As(d.Err, &fieldErrs):
+		for _, e := range fieldErrs {
+			fmt.Fprintf(w, "warning: %v\n", e)
+		}
+	case d.Object != nil:
+		fmt.Fprintf(w, "warning: %s: %v\n", d.Object.GetAnnotations()[kioutil.PathAnnotation], d.Err)
+	default:
+		fmt.Fprintf(w, "warning: %v\n", d.Err)
 	}
-	return st, res, nil
+}
+
+// cliError is an error diagnostic as the CLI prints it: field errors carry
+// their file, other errors about a stack get the stack's file.
+func cliError(d compile.Diagnostic) error {
+	var fieldErrs spec.Errors
+	if errors.As(d.Err, &fieldErrs) || d.Stack == nil {
+		return d.Err
+	}
+	return fmt.Errorf("%s: %w", d.Stack.File, d.Err)
+}
+
+// compileOne compiles the only AuthStack of the inputs, for all its targets.
+func compileOne(cmd *cobra.Command, files []string) (*compile.Compiled, error) {
+	out, err := run(cmd, files, compile.Input{Single: true})
+	if err != nil {
+		return nil, err
+	}
+	return &out.Compiled[0], nil
 }
 
 func newBuildCommand() *cobra.Command {
@@ -91,10 +112,11 @@ tree to the new one is all or nothing, and on error DIR is unchanged.`,
 			if err := tree.Recover(out); err != nil {
 				return err
 			}
-			st, res, err := compileOne(cmd, files)
+			res, err := compileOne(cmd, files)
 			if err != nil {
 				return err
 			}
+			st := res.Stack
 			if err := res.Tree.Write(out); err != nil {
 				return err
 			}
@@ -124,25 +146,15 @@ transformer. A plain Secret gets a warning: it belongs in a secret manager.`,
 			if target == "" {
 				return usageError{errors.New("no target: pass --target NAME")}
 			}
-			in, err := read(cmd, files)
+			out, err := run(cmd, files, compile.Input{Single: true, Target: target, PassThrough: true})
 			if err != nil {
 				return err
 			}
-			_, res, err := compileInput(in, target)
+			objects, err := passthrough.Stream(out.PassThrough)
 			if err != nil {
 				return err
 			}
-			resources := passthrough.Resources(in.Objects)
-			objects, err := passthrough.Stream(resources)
-			if err != nil {
-				return err
-			}
-			for _, o := range resources {
-				if passthrough.IsPlainSecret(o) {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: %s\n", o.GetAnnotations()[kioutil.PathAnnotation], passthrough.Warning(o))
-				}
-			}
-			manifests, err := res.Tree.RenderWith(path.Join("overlays", target), objects)
+			manifests, err := out.Compiled[0].Tree.RenderWith(path.Join("overlays", target), objects)
 			if err != nil {
 				return err
 			}
@@ -162,11 +174,11 @@ func newVetCommand() *cobra.Command {
 		Short:   "Validate AuthStack specs without writing anything",
 		Example: `  authstack vet -f stack.yaml`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := read(cmd, files)
+			out, err := run(cmd, files, compile.Input{ValidateOnly: true})
 			if err != nil {
 				return err
 			}
-			for _, st := range in.Stacks {
+			for _, st := range out.Stacks {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: %s is valid (targets: %s)\n", st.File, st.Metadata.Name, strings.Join(st.Targets(), ", "))
 			}
 			return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/gctune"
 	"github.com/authstack/authstack/internal/krm"
 	"github.com/authstack/authstack/internal/redact"
@@ -23,9 +24,6 @@ import (
 // -ldflags "-X main.version=… -X main.commit=…"; empty, they come from the
 // build info that Go records.
 var version, commit string
-
-// targetEnv names the target in KRM mode when --target is not given.
-const targetEnv = "AUTHSTACK_TARGET"
 
 // usageError marks bad command lines: they exit 2, other errors 1.
 type usageError struct{ error }
@@ -95,9 +93,7 @@ manifests, with every other input object passed through.`,
 			}
 			// Container runtimes pass no args (kustomize `container:`, kpt
 			// `image:`), only an environment.
-			if target == "" {
-				target = os.Getenv(targetEnv)
-			}
+			target := compile.ResolveTarget(target, os.Getenv, compile.TargetEnv)
 			// krm.Run, like fn.Run and unlike fn.Execute, accepts a ResourceList
 			// without a functionConfig, as kpt sends to a function declared without one.
 			out, err := krm.Run(target, os.Stderr, in)
@@ -107,7 +103,7 @@ manifests, with every other input object passed through.`,
 			return err
 		},
 	}
-	root.Flags().StringVar(&target, "target", "", "emit this environment's final manifests (a key of spec.targets) instead of the tree (default $"+targetEnv+")")
+	root.Flags().StringVar(&target, "target", "", "emit this environment's final manifests (a key of spec.targets) instead of the tree (default $"+compile.TargetEnv+")")
 	root.Version = buildinfo.Version()
 	// The template is plain text: the same lines as `authstack version`.
 	root.SetVersionTemplate(versionText())

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/authstack/authstack/internal/compile"
 )
 
 // addRenderTargetFromEnv gives render --target-from-env NAME: take the
@@ -20,10 +22,8 @@ func addRenderTargetFromEnv(root *cobra.Command) {
 		if cmd.Flags().Changed("target") {
 			return nil
 		}
-		for _, name := range names {
-			if v := os.Getenv(name); v != "" {
-				return cmd.Flags().Set("target", v)
-			}
+		if v := compile.ResolveTarget("", os.Getenv, names...); v != "" {
+			return cmd.Flags().Set("target", v)
 		}
 		if len(names) > 0 {
 			return usageError{fmt.Errorf("no target: none of %v is set in the environment", names)}

@@ -30,7 +30,7 @@ func BenchmarkRenderEKS(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := compile.Stack(stacks[0], objects, "eks")
+		res, err := compile.Compile(stacks[0], objects, "eks")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func BenchmarkScale(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := compile.Stack(stacks[0], objects, "eks")
+		res, err := compile.Compile(stacks[0], objects, "eks")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d/compile", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := compile.Stack(stacks[0], objects, "eks"); err != nil {
+				if _, err := compile.Compile(stacks[0], objects, "eks"); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -86,7 +86,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Run(fmt.Sprintf("n=%d/compile-all", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := compile.Stack(stacks[0], objects); err != nil {
+				if _, err := compile.Compile(stacks[0], objects); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,7 +1,8 @@
 // Package compile turns a validated AuthStack into a kustomize tree: bases/
 // with what every target shares and overlays/<target>/ with what each
-// platform adds. The objects come from the embedded CUE templates; this
-// package lays them out as files and writes the kustomizations.
+// platform adds. The objects come from the embedded CUE templates, which
+// this package owns (templates.go; spec validates with the schema alone); it
+// lays them out as files and writes the kustomizations.
 package compile
 
 import (
@@ -10,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -33,10 +35,10 @@ type Result struct {
 	SecretSource secrethash.Source
 }
 
-// Stack compiles st, hashing its auth secret from the objects that came
+// Compile compiles st, hashing its auth secret from the objects that came
 // with it (Secrets, SealedSecrets, ExternalSecrets…). With targets, only
 // their overlays are compiled; a target the stack lacks is an error.
-func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
+func Compile(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, error) {
 	if err := CheckTargets(st, targets); err != nil {
 		return nil, err
 	}
@@ -45,17 +47,52 @@ func Stack(st *spec.Stack, objects []*kyaml.RNode, targets ...string) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	t, err := Compile(st, hash, targets...)
+	t, err := CompileWithHash(st, hash, targets...)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPatchesApply(st, t, targets); err != nil {
 		return nil, err
 	}
 	return &Result{Tree: t, SecretHash: hash, SecretSource: src}, nil
 }
 
-// Compile returns the tree of st, whose auth secret hashes to secretHash,
+// checkPatchesApply renders each environment that has patches of the
+// spec's own, so that a patch kustomize cannot apply (no object matches it,
+// a JSON 6902 path that is not there) is a field error now rather than a
+// failure of every later kustomize build.
+func checkPatchesApply(st *spec.Stack, t *tree.Tree, envs []string) error {
+	if len(envs) == 0 {
+		envs = st.Targets()
+	}
+	var errs spec.Errors
+	for _, env := range envs {
+		if own, _ := st.Patches(env); len(own) == 0 {
+			continue
+		}
+		dir := path.Join("overlays", env)
+		if _, err := t.Render(dir); err != nil {
+			msg := strings.TrimPrefix(firstLine(err.Error()), "render "+dir+": ")
+			errs = append(errs, &spec.FieldError{Pos: st.Pos("spec", "targets", env, "patches"), Path: "spec.targets." + env + ".patches",
+				Msg: "kustomize cannot apply them: " + msg})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// firstLine is the first line of a message, for one line per mistake.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// CompileWithHash returns the tree of st, whose auth secret hashes to secretHash,
 // with the overlays of targets (default: all of the stack's targets).
-func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
-	schema, err := spec.Load()
+func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, error) {
+	tmpl, err := loadTemplates()
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +111,7 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
-	root, err := schema.Package(platforms,
+	root, err := tmpl.pkg(platforms,
 		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
 		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
 	)
@@ -117,13 +154,21 @@ func Compile(st *spec.Stack, secretHash string, targets ...string) (*tree.Tree, 
 			resources, patches = append(resources, r...), append(patches, p...)
 		}
 		sort.Slice(resources, func(i, j int) bool { return resources[i].file < resources[j].file })
+		// The spec's own patches come last, as written.
+		own, err := st.Patches(target)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
+		}
+		for _, p := range own {
+			patches = append(patches, patch{Patch: p.Patch, Target: p.Target})
+		}
 		dir := path.Join("overlays", target)
 		for _, o := range resources {
 			t.Add(path.Join(dir, o.file), o.data)
 		}
 		k, err := kustomization(kustomize{
 			Metadata:  meta(name + "-" + target),
-			Namespace: st.Spec.Namespace,
+			Namespace: st.Namespace(target),
 			Resources: append([]string{"../../bases"}, files(resources)...),
 			Patches:   patches,
 		})
@@ -268,10 +313,11 @@ type metadata struct {
 	Annotations map[string]string `yaml:"annotations"`
 }
 
-// patch is an inline strategic-merge patch: a separate file would be read as
-// a (partial) resource by kpt.
+// patch is an inline patch: a separate file would be read as a (partial)
+// resource by kpt.
 type patch struct {
-	Patch string `yaml:"patch"`
+	Patch  string            `yaml:"patch"`
+	Target *spec.PatchTarget `yaml:"target,omitempty"`
 }
 
 func meta(name string) metadata {

@@ -2,6 +2,7 @@ package compile_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/authstack/authstack/internal/compile"
@@ -23,6 +25,9 @@ const (
 	examples  = "../../examples"
 	goldenDir = "../../testdata/golden"
 )
+
+// minikubeLine is the reference stack's minikube environment.
+const minikubeLine = `    minikube: {url: "http://shop.local", host: shop.local}   # plain HTTP there: see docs/environments.md`
 
 // load reads an example's spec, edited by edit when not nil.
 func load(t testing.TB, example string, edit func(string) string) *spec.Stack {
@@ -63,7 +68,7 @@ stringData:
 
 func build(t testing.TB, st *spec.Stack, objects ...*kyaml.RNode) *compile.Result {
 	t.Helper()
-	res, err := compile.Stack(st, objects)
+	res, err := compile.Compile(st, objects)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +85,13 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "versioned", kyaml.MustParse(string(data)))
+	// Two environments on one platform, with their own url, namespace,
+	// replicas and patches.
+	data, err = os.ReadFile(filepath.Join(examples, "staging-prod", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "staging-prod", kyaml.MustParse(string(data)))
 }
 
 func golden(t *testing.T, example string, objects ...*kyaml.RNode) {
@@ -146,8 +158,8 @@ func TestDeterministic(t *testing.T) {
 	assertSameTree(t, a.Tree, b.Tree)
 	// Targets listed in another order.
 	reordered := load(t, "shop", func(y string) string {
-		i := strings.Index(y, "    minikube: {}\n")
-		return y[:i] + y[i+len("    minikube: {}\n"):] + "    minikube: {}\n"
+		i := strings.Index(y, minikubeLine+"\n")
+		return y[:i] + y[i+len(minikubeLine+"\n"):] + minikubeLine + "\n"
 	})
 	c := build(t, reordered, s)
 	assertSameTree(t, a.Tree, c.Tree)
@@ -397,7 +409,7 @@ func TestEnvironments(t *testing.T) {
 		t.Error("overlays/eks/ written for a stack without an eks environment")
 	}
 
-	one, err := compile.Stack(st, []*kyaml.RNode{s}, "prod")
+	one, err := compile.Compile(st, []*kyaml.RNode{s}, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,5 +420,117 @@ func TestEnvironments(t *testing.T) {
 	}
 	if !bytes.Equal(one.Tree.File("overlays/prod/kustomization.yaml"), res.Tree.File("overlays/prod/kustomization.yaml")) {
 		t.Error("overlays/prod/ differs when compiled alone")
+	}
+}
+
+// objectsOf parses rendered manifests into kind/name → object.
+func objectsOf(t *testing.T, out []byte) map[string]*kyaml.RNode {
+	t.Helper()
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]*kyaml.RNode{}
+	for _, n := range nodes {
+		m[n.GetKind()+"/"+n.GetName()] = n
+	}
+	return m
+}
+
+// field is the string value at path of o, "" if none.
+func fieldOf(o *kyaml.RNode, path ...string) string {
+	v, err := o.Pipe(kyaml.Lookup(path...))
+	if err != nil || v == nil {
+		return ""
+	}
+	return strings.TrimSpace(v.MustString())
+}
+
+// envValue is the value of the env variable name of a Deployment's only
+// container.
+func envValue(t *testing.T, d *kyaml.RNode, name string) string {
+	t.Helper()
+	v, err := d.Pipe(kyaml.Lookup("spec", "template", "spec", "containers", "[name="+d.GetName()+"]", "env", "[name="+name+"]", "value"))
+	if err != nil || v == nil {
+		return ""
+	}
+	return strings.TrimSpace(v.MustString())
+}
+
+// An environment's own url, trustedOrigins, namespace, createNamespace and
+// replicas apply in its overlay only.
+func TestEnvironmentFields(t *testing.T) {
+	s := secret(t, "value", "x")
+	orig := build(t, load(t, "shop", nil), s)
+	st := load(t, "shop", func(y string) string {
+		return strings.Replace(y, minikubeLine, `    minikube: {url: "http://dev.local", trustedOrigins: ["http://localhost:3000"], namespace: dev, createNamespace: false, replicas: {frontend: 1, backend-api: 2}}`, 1)
+	})
+	res := build(t, st, s)
+	out, err := res.Tree.Render("overlays/minikube")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := objectsOf(t, out)
+	if _, ok := objs["Namespace/dev"]; ok {
+		t.Error("createNamespace: false, yet a Namespace")
+	}
+	for id, o := range objs {
+		if o.GetKind() != "Secret" && o.GetKind() != "Namespace" && o.GetNamespace() != "dev" {
+			t.Errorf("%s in namespace %q, want dev", id, o.GetNamespace())
+		}
+	}
+	for _, c := range []string{"frontend", "backend-api"} {
+		d := objs["Deployment/"+c]
+		if d == nil {
+			t.Fatalf("no Deployment %s", c)
+		}
+		if got := envValue(t, d, "BETTER_AUTH_URL"); got != "http://dev.local" {
+			t.Errorf("%s: BETTER_AUTH_URL %q", c, got)
+		}
+		if got := envValue(t, d, "BETTER_AUTH_TRUSTED_ORIGINS"); got != "http://localhost:3000" {
+			t.Errorf("%s: BETTER_AUTH_TRUSTED_ORIGINS %q", c, got)
+		}
+	}
+	if got := fieldOf(objs["Deployment/frontend"], "spec", "replicas"); got != "1" {
+		t.Errorf("frontend replicas %s, want 1", got)
+	}
+	if got := fieldOf(objs["Deployment/backend-api"], "spec", "replicas"); got != "2" {
+		t.Errorf("backend-api replicas %s, want 2", got)
+	}
+	// PodDisruptionBudgets follow the replicas.
+	if _, ok := objs["PodDisruptionBudget/frontend"]; ok {
+		t.Error("frontend has 1 replica there, yet a PodDisruptionBudget")
+	}
+	if _, ok := objs["PodDisruptionBudget/backend-api"]; !ok {
+		t.Error("backend-api has 2 replicas there, yet no PodDisruptionBudget")
+	}
+	// Depends-on annotations name the environment's namespace.
+	for id, o := range objs {
+		if a := o.GetAnnotations()["config.kubernetes.io/depends-on"]; a != "" && !strings.Contains(a, "/namespaces/dev/") {
+			t.Errorf("%s depends on %s, outside namespace dev", id, a)
+		}
+	}
+	// The other environments are as they were.
+	for _, env := range []string{"eks", "gke", "aks"} {
+		a, _ := orig.Tree.Render("overlays/" + env)
+		b, _ := res.Tree.Render("overlays/" + env)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s changed with minikube's fields", env)
+		}
+	}
+}
+
+// A patch kustomize cannot apply is one error on the environment's patches.
+func TestPatchThatDoesNotApply(t *testing.T) {
+	st := load(t, "shop", func(y string) string {
+		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}]}`, 1)
+	})
+	_, err := compile.Compile(st, []*kyaml.RNode{secret(t, "value", "x")})
+	var errs spec.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 {
+		t.Fatalf("got %v, want one field error", err)
+	}
+	if got, want := errs[0].Error(), "stack.yaml:36:16: spec.targets.minikube.patches: kustomize cannot apply them: no resource matches strategic merge patch "; !strings.HasPrefix(strings.TrimPrefix(got, "../../examples/shop/"), want) || strings.Contains(got, "\n") {
+		t.Errorf("got %q, want one line starting %q", got, want)
 	}
 }

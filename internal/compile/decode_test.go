@@ -25,6 +25,7 @@ var typed = map[string]func() any{
 	"batch/v1/Job":                                  func() any { return &batchv1.Job{} },
 	"v1/Service":                                    func() any { return &corev1.Service{} },
 	"v1/ServiceAccount":                             func() any { return &corev1.ServiceAccount{} },
+	"v1/Namespace":                                  func() any { return &corev1.Namespace{} },
 	"policy/v1/PodDisruptionBudget":                 func() any { return &policyv1.PodDisruptionBudget{} },
 	"networking.k8s.io/v1/Ingress":                  func() any { return &networkingv1.Ingress{} },
 	"networking.k8s.io/v1/NetworkPolicy":            func() any { return &networkingv1.NetworkPolicy{} },

@@ -51,7 +51,7 @@ func TestEncodeDirectAsCue(t *testing.T) {
 		}
 		for _, st := range stacks {
 			calls, misses := directCalls, directMisses
-			direct, err := Compile(st, "0123456789")
+			direct, err := CompileWithHash(st, "0123456789")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +59,7 @@ func TestEncodeDirectAsCue(t *testing.T) {
 				t.Errorf("%s: %d of %d objects not encoded directly", in.name, directMisses-misses, directCalls-calls)
 			}
 			useDirect = false
-			detour, err := Compile(st, "0123456789")
+			detour, err := CompileWithHash(st, "0123456789")
 			useDirect = true
 			if err != nil {
 				t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 
 // CheckTargets fails, with a field error on spec.targets, unless the stack
 // has every one of targets, which name environments (keys of spec.targets).
-// Stack calls it, so the CLI and the KRM function refuse a missing
+// Compile calls it, so the CLI and the KRM function refuse a missing
 // environment alike.
 func CheckTargets(st *spec.Stack, targets []string) error {
 	var errs spec.Errors

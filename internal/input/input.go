@@ -101,18 +101,6 @@ func Read(paths []string, stdin io.Reader) (in *Input, err error) {
 	return in, nil
 }
 
-// One returns the only stack, or an error naming them all.
-func (in *Input) One() (*spec.Stack, error) {
-	if len(in.Stacks) == 1 {
-		return in.Stacks[0], nil
-	}
-	var names []string
-	for _, s := range in.Stacks {
-		names = append(names, fmt.Sprintf("%s (%s)", s.Metadata.Name, s.File))
-	}
-	return nil, fmt.Errorf("found %d AuthStacks, expected one: %s", len(in.Stacks), strings.Join(names, ", "))
-}
-
 func expand(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {

@@ -137,3 +137,53 @@ func TestReadStdinLimit(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Read splits the inputs: each AuthStack becomes a validated stack with
+// its own file, every other object (from any file: a directory's *.yaml,
+// *.yml and *.json, not recursively, in name order, and standard input)
+// becomes an object that records its file; a Secret's values are masked
+// from then on.
+func TestReadSplitsStacksFromObjects(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for name, data := range map[string]string{
+		"d/b-stack.yaml":   goodStack,
+		"d/a-secret.yml":   stringSecret,
+		"d/c-config.json":  `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "b"}}`,
+		"d/notes.txt":      "not read\n",
+		"d/sub/other.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nested\n",
+		"more.yaml":        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n---\n" + strings.Replace(goodStack, "name: shop", "name: blog", 1),
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdin := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: piped\n"
+	in, err := input.Read([]string{"d", "more.yaml", "-"}, strings.NewReader(stdin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stacks, objects []string
+	for _, st := range in.Stacks {
+		stacks = append(stacks, st.Metadata.Name+"@"+st.File)
+	}
+	for _, o := range in.Objects {
+		objects = append(objects, o.GetKind()+"/"+o.GetName()+"@"+o.GetAnnotations()["internal.config.kubernetes.io/path"])
+	}
+	if got, want := strings.Join(stacks, " "), "shop@d/b-stack.yaml blog@more.yaml"; got != want {
+		t.Errorf("stacks: got %s, want %s", got, want)
+	}
+	if got, want := strings.Join(objects, " "), "Secret/better-auth-secret@d/a-secret.yml ConfigMap/settings@d/c-config.json ConfigMap/more@more.yaml ConfigMap/piped@-"; got != want {
+		t.Errorf("objects: got %s, want %s", got, want)
+	}
+	if got := in.Secrets.String("x " + secret + " x"); strings.Contains(got, secret) {
+		t.Errorf("the Secret's value is not masked: %s", got)
+	}
+	// Objects without a stack are no input.
+	if _, err := input.Read([]string{"d/a-secret.yml"}, nil); err == nil || err.Error() != "no AuthStack (apiVersion authstack.dev/v1alpha1) in d/a-secret.yml" {
+		t.Errorf("no stack: %v", err)
+	}
+}

@@ -304,7 +304,7 @@ func TestDefaultsAndDescriptions(t *testing.T) {
 		{append(component, "resources", "properties", "limits", "properties", "memory"), "default", "512Mi"},
 		{append(spec, "auth", "properties", "jwks", "properties", "purge"), "default", "undecryptable"},
 		{append(spec, "database", "properties", "dialect"), "default", "postgres"},
-		{append(spec, "auth", "properties", "url"), "description", "BETTER_AUTH_URL: the app's public base URL."},
+		{append(spec, "auth", "properties", "url"), "description", "BETTER_AUTH_URL: the app's public base URL.\nAn absolute http(s) URL; an environment's url replaces spec.auth.url there."},
 		{append(component, "health"), "description", "An absolute HTTP path."},
 		{append(component, "port"), "maximum", 65535.0},
 		{append(spec, "components"), "minProperties", 1.0},

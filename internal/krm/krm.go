@@ -16,7 +16,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/authstack/authstack/internal/compile"
-	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
 	"github.com/authstack/authstack/internal/tree"
 )
@@ -52,7 +51,9 @@ func process(rl *fn.ResourceList, target string) bool {
 		return false
 	}
 	var stackItems []stackItem
-	var objects []*yaml.RNode
+	in := compile.Input{Target: target, PassThrough: true}
+	// item is the item each object and each stack came from, for results.
+	item := map[*yaml.RNode]*fn.KubeObject{}
 	names := map[string]bool{}
 	for _, it := range rl.Items {
 		if it.GetKind() == spec.Kind {
@@ -60,10 +61,9 @@ func process(rl *fn.ResourceList, target string) bool {
 			names[it.GetName()] = true
 			continue
 		}
-		objects = append(objects, it.CopyToResourceNode())
-		if passthrough.IsPlainSecret(objects[len(objects)-1]) {
-			rl.Results = append(rl.Results, fn.ConfigObjectResult(passthrough.Warning(objects[len(objects)-1]), it, fn.Warning))
-		}
+		o := it.CopyToResourceNode()
+		item[o] = it
+		in.Objects = append(in.Objects, o)
 	}
 	// kustomize passes a generator's config among the items as well.
 	if fc := rl.FunctionConfig; fc != nil && fc.GetKind() == spec.Kind && !names[fc.GetName()] {
@@ -76,10 +76,7 @@ func process(rl *fn.ResourceList, target string) bool {
 	}
 
 	ok := true
-	var generated fn.KubeObjects
-	// trees maps each package directory this run writes a tree into to the
-	// sums of the files it writes there, by path.
-	trees := map[string]map[string]string{}
+	from := map[*spec.Stack]stackItem{}
 	for _, si := range stackItems {
 		file := si.obj.PathAnnotation()
 		if file == "" {
@@ -87,37 +84,48 @@ func process(rl *fn.ResourceList, target string) bool {
 		}
 		stacks, err := schema.Stacks(file, []byte(withoutFunctionAnnotations(si.obj)))
 		if err != nil {
-			rl.Results = append(rl.Results, results(err, si.obj)...)
+			rl.Results = append(rl.Results, results(err, si.obj, fn.Error)...)
 			ok = false
 			continue
 		}
 		for _, st := range stacks {
-			rl.Results = append(rl.Results, results(st.Warnings, si.obj)...)
-			var targets []string
-			if target != "" {
-				targets = []string{target}
-			}
-			res, err := compile.Stack(st, objects, targets...)
-			if err != nil {
-				rl.Results = append(rl.Results, results(err, si.obj)...)
-				ok = false
-				continue
-			}
-			objs, sums, err := emit(res, si.dir, target)
-			if err != nil {
-				rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
-				ok = false
-				continue
-			}
-			if _, dup := trees[si.dir]; dup && target == "" {
-				rl.Results = append(rl.Results, fn.ConfigObjectResult(
-					fmt.Sprintf("another AuthStack already writes its tree to %s: keep one AuthStack per directory", si.dir), si.obj, fn.Error))
-				ok = false
-				continue
-			}
-			trees[si.dir] = sums
-			generated = append(generated, objs...)
+			from[st] = si
 		}
+		in.Stacks = append(in.Stacks, stacks...)
+	}
+	out := compile.Run(in)
+	for _, d := range out.Diagnostics {
+		switch {
+		case d.Stack != nil:
+			rl.Results = append(rl.Results, results(d.Err, from[d.Stack].obj, severity(d.Severity))...)
+		case d.Object != nil:
+			rl.Results = append(rl.Results, fn.ConfigObjectResult(d.Err.Error(), item[d.Object], severity(d.Severity)))
+		default:
+			rl.Results = append(rl.Results, fn.GeneralResult(d.Err.Error(), severity(d.Severity)))
+		}
+	}
+	ok = ok && !out.Failed()
+
+	var generated fn.KubeObjects
+	// trees maps each package directory this run writes a tree into to the
+	// sums of the files it writes there, by path.
+	trees := map[string]map[string]string{}
+	for _, c := range out.Compiled {
+		si := from[c.Stack]
+		objs, sums, err := emit(c.Result, si.dir, target)
+		if err != nil {
+			rl.Results = append(rl.Results, fn.ConfigObjectResult(err.Error(), si.obj, fn.Error))
+			ok = false
+			continue
+		}
+		if _, dup := trees[si.dir]; dup && target == "" {
+			rl.Results = append(rl.Results, fn.ConfigObjectResult(
+				fmt.Sprintf("another AuthStack already writes its tree to %s: keep one AuthStack per directory", si.dir), si.obj, fn.Error))
+			ok = false
+			continue
+		}
+		trees[si.dir] = sums
+		generated = append(generated, objs...)
 	}
 	if !ok {
 		return false
@@ -306,11 +314,19 @@ func withoutFunctionAnnotations(o *fn.KubeObject) string {
 	return c.String()
 }
 
-// results turns spec errors into results with field and file paths.
-func results(err error, obj *fn.KubeObject) fn.Results {
+func severity(s compile.Severity) fn.Severity {
+	if s == compile.Warning {
+		return fn.Warning
+	}
+	return fn.Error
+}
+
+// results turns spec errors into results with field and file paths, each
+// with its own severity; any other error is one result of severity sev.
+func results(err error, obj *fn.KubeObject, sev fn.Severity) fn.Results {
 	fes, isFields := err.(spec.Errors)
 	if !isFields {
-		return fn.Results{fn.ConfigObjectResult(err.Error(), obj, fn.Error)}
+		return fn.Results{fn.ConfigObjectResult(err.Error(), obj, sev)}
 	}
 	var out fn.Results
 	for _, fe := range fes {

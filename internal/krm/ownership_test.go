@@ -2,12 +2,13 @@ package krm
 
 import (
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 func item(t *testing.T, data, path string) *fn.KubeObject {
@@ -20,15 +21,6 @@ func item(t *testing.T, data, path string) *fn.KubeObject {
 		t.Fatal(err)
 	}
 	return o
-}
-
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
 }
 
 // files maps each item's path to its YAML, as kpt would write it.
@@ -70,8 +62,8 @@ const (
 // second render changes nothing, a dropped target's files go, and an item
 // of the user's at a generated path is an error result.
 func TestOwnership(t *testing.T) {
-	spec := readFile(t, "../../examples/shop/stack.yaml")
-	secret := readFile(t, "../../examples/shop/better-auth-secret.yaml")
+	spec := testsupport.ReadFile(t, "../../examples/shop/stack.yaml")
+	secret := testsupport.ReadFile(t, "../../examples/shop/better-auth-secret.yaml")
 	inputs := func(spec string) fn.KubeObjects {
 		return fn.KubeObjects{
 			item(t, spec, "stack.yaml"),
@@ -161,11 +153,11 @@ func hasResult(rl *fn.ResourceList, msg string) bool {
 
 // A target the stack lacks is an error result on spec.targets.
 func TestMissingTargetResult(t *testing.T) {
-	spec := readFile(t, "../../examples/shop/stack.yaml")
+	spec := testsupport.ReadFile(t, "../../examples/shop/stack.yaml")
 	spec = spec[:strings.Index(spec, "    gke:")] + spec[strings.Index(spec, "    aks:"):]
 	rl, ok := render(t, "gke", fn.KubeObjects{
 		item(t, spec, "stack.yaml"),
-		item(t, readFile(t, "../../examples/shop/better-auth-secret.yaml"), "better-auth-secret.yaml"),
+		item(t, testsupport.ReadFile(t, "../../examples/shop/better-auth-secret.yaml"), "better-auth-secret.yaml"),
 	})
 	var fields []string
 	for _, r := range rl.Results {

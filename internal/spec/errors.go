@@ -97,6 +97,8 @@ var checks = []func(s *Schema, file string, doc cue.Value) Errors{
 var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
 	checkRotation,
 	checkMigrate,
+	checkReplicas,
+	checkPatches,
 }
 
 // checkRotation keeps the two secret keys apart, allows reencrypt only with
@@ -147,10 +149,20 @@ func components(doc cue.Value, f func(name string, c cue.Value)) {
 	}
 }
 
+// trustedOriginsEnv is where Better Auth reads trusted origins from.
+const trustedOriginsEnv = "BETTER_AUTH_TRUSTED_ORIGINS"
+
 // checkEnv refuses the environment variables that authstack sets itself
-// (#ReservedEnv in the schema) and warns about NEXT_PUBLIC_* ones.
+// (#ReservedEnv in the schema, and BETTER_AUTH_TRUSTED_ORIGINS when the
+// spec has trusted origins) and warns about NEXT_PUBLIC_* ones.
 func checkEnv(s *Schema, file string, doc cue.Value) Errors {
 	reserved := s.root.LookupPath(cue.MakePath(cue.Def("ReservedEnv")))
+	// BETTER_AUTH_TRUSTED_ORIGINS is authstack's only where the spec sets
+	// trusted origins, so that specs which set it themselves stay valid.
+	origins := doc.LookupPath(cue.ParsePath("spec.auth.trustedOrigins")).Exists()
+	environments(doc, func(_ string, e cue.Value) {
+		origins = origins || e.LookupPath(cue.ParsePath("trustedOrigins")).Exists()
+	})
 	var errs Errors
 	components(doc, func(name string, c cue.Value) {
 		it, err := c.LookupPath(cue.ParsePath("env")).Fields()
@@ -161,7 +173,10 @@ func checkEnv(s *Schema, file string, doc cue.Value) Errors {
 			key := it.Selector().Unquoted()
 			p := strings.Join([]string{"spec", "components", name, "env", key}, ".")
 			pos := keyPos(file, it.Value())
-			if from, err := reserved.LookupPath(cue.MakePath(cue.Str(key))).String(); err == nil {
+			if key == trustedOriginsEnv && origins {
+				errs = append(errs, &FieldError{Pos: pos, Path: p,
+					Msg: fmt.Sprintf("%s is set by authstack from spec.auth.trustedOrigins and the environments' trustedOrigins; remove it from env", key)})
+			} else if from, err := reserved.LookupPath(cue.MakePath(cue.Str(key))).String(); err == nil {
 				errs = append(errs, &FieldError{Pos: pos, Path: p,
 					Msg: fmt.Sprintf("%s is set by authstack from %s; remove it from env", key, from)})
 			} else if strings.HasPrefix(key, "NEXT_PUBLIC_") {

@@ -4,8 +4,6 @@ package spec
 
 import (
 	"fmt"
-	"io/fs"
-	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -17,10 +15,8 @@ import (
 	cuebuild "cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/errors"
-	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 
-	"github.com/authstack/authstack/bases"
-	"github.com/authstack/authstack/overlays"
 	"github.com/authstack/authstack/schemas"
 )
 
@@ -42,6 +38,14 @@ type Stack struct {
 	Spec Spec `json:"spec"`
 	// Warnings are problems that do not stop compilation.
 	Warnings Errors `json:"-"`
+	// doc is the document as written, for positions.
+	doc cue.Value
+}
+
+// Pos is where the field at path p (field names) stands in the spec's file,
+// or where the document does when the field is not written there.
+func (s *Stack) Pos(p ...string) token.Position {
+	return pathPos(s.File, s.doc, p)
 }
 
 // Spec is the Go view of the parts of an AuthStack's spec that the compiler
@@ -84,6 +88,45 @@ func (s *Stack) Targets() []string {
 	return names
 }
 
+// Namespace returns the namespace of the environment env: its own, else
+// spec.namespace, "" when neither is set.
+func (s *Stack) Namespace(env string) string {
+	if ns, err := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("namespace"))).String(); err == nil {
+		return ns
+	}
+	return s.Spec.Namespace
+}
+
+// Patch is one item of an environment's patches, as in a kustomization.
+type Patch struct {
+	Patch  string       `json:"patch" yaml:"patch"`
+	Target *PatchTarget `json:"target,omitempty" yaml:"target,omitempty"`
+}
+
+// PatchTarget selects the objects a patch applies to.
+type PatchTarget struct {
+	Group              string `json:"group,omitempty" yaml:"group,omitempty"`
+	Version            string `json:"version,omitempty" yaml:"version,omitempty"`
+	Kind               string `json:"kind,omitempty" yaml:"kind,omitempty"`
+	Name               string `json:"name,omitempty" yaml:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty" yaml:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty" yaml:"annotationSelector,omitempty"`
+}
+
+// Patches returns the patches of the environment env.
+func (s *Stack) Patches(env string) ([]Patch, error) {
+	var out []Patch
+	v := s.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env), cue.Str("patches")))
+	if !v.Exists() {
+		return nil, nil
+	}
+	if err := v.Decode(&out); err != nil {
+		return nil, fmt.Errorf("spec.targets.%s.patches: %w", env, err)
+	}
+	return out, nil
+}
+
 // Platform returns the platform of the environment env, "" when the stack
 // has no such environment.
 func (s *Stack) Platform(env string) string {
@@ -95,61 +138,31 @@ func (s *Stack) Platform(env string) string {
 	return p
 }
 
-// Schema is the compiled AuthStack schema, with the parsed templates that
-// build on it: bases/ and one overlays/<target>.cue per target. Together
-// they form one CUE package, so that templates can use the schema's
-// definitions.
+// Schema is the compiled AuthStack schema: schemas/ and, from each overlay
+// file, its platform's settings (schemas.Files). It validates specs; the
+// templates that build on it (bases/, overlays/) are internal/compile's.
 type Schema struct {
-	ctx      *cue.Context
-	root     cue.Value // the schema package, for its definitions
-	def      cue.Value
-	shared   []*ast.File          // the schema and the bases
-	overlays map[string]*ast.File // by platform
+	ctx       *cue.Context
+	root      cue.Value // the schema package, for its definitions
+	def       cue.Value
+	platforms []string // one per overlay file, sorted
 }
 
 // Load returns the embedded schema, compiled once per process.
 var Load = sync.OnceValues(func() (*Schema, error) {
-	parse := func(dir string, fsys fs.FS) ([]*ast.File, error) {
-		names, err := fs.Glob(fsys, "*.cue")
-		if err != nil {
-			return nil, err
-		}
-		var files []*ast.File
-		for _, name := range names {
-			data, err := fs.ReadFile(fsys, name)
-			if err != nil {
-				return nil, err
-			}
-			f, err := parser.ParseFile(path.Join(dir, name), data)
-			if err != nil {
-				return nil, fmt.Errorf("schema: %s", errors.Details(err, nil))
-			}
-			files = append(files, f)
-		}
-		return files, nil
-	}
-	schema, err := parse("schemas", schemas.FS)
-	if err != nil {
-		return nil, err
-	}
-	templates, err := parse("bases", bases.FS)
-	if err != nil {
-		return nil, err
-	}
-	overlayFiles, err := parse("overlays", overlays.FS)
-	if err != nil {
-		return nil, err
-	}
-	s := &Schema{ctx: cuecontext.New(), shared: append(schema, templates...), overlays: map[string]*ast.File{}}
-	for _, f := range overlayFiles {
-		s.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
-	}
 	// The platforms' settings are declared in their overlay files.
 	schemaFiles, err := schemas.Files()
 	if err != nil {
 		return nil, err
 	}
-	root, err := build(s.ctx, schemaFiles)
+	s := &Schema{ctx: cuecontext.New()}
+	for _, f := range schemaFiles {
+		if dir, name := path.Split(f.Filename); dir == "overlays/" {
+			s.platforms = append(s.platforms, strings.TrimSuffix(name, ".cue"))
+		}
+	}
+	sort.Strings(s.platforms)
+	root, err := BuildPackage(s.ctx, schemaFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -160,37 +173,13 @@ var Load = sync.OnceValues(func() (*Schema, error) {
 
 // Platforms returns the names of the platforms, one per overlay file, sorted.
 func (s *Schema) Platforms() []string {
-	return slices.Sorted(maps.Keys(s.overlays))
+	return slices.Clone(s.platforms)
 }
 
-// Package returns the CUE package of the schema, the bases and the overlay
-// files of platforms, evaluated with inputs (such as the templates' "stack")
-// as further fields. Building the package evaluates all of it, so it holds
-// only the overlays asked for, and the inputs are built in rather than
-// filled in afterwards, which would evaluate everything a second time.
-func (s *Schema) Package(platforms []string, inputs ...*ast.Field) (cue.Value, error) {
-	files := slices.Clip(s.shared)
-	for _, p := range slices.Compact(slices.Sorted(slices.Values(platforms))) {
-		f, ok := s.overlays[p]
-		if !ok {
-			return cue.Value{}, fmt.Errorf("no overlay for platform %q", p)
-		}
-		files = append(files, f)
-	}
-	in := &ast.File{Filename: "inputs.cue", Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(packageName)}}}
-	for _, f := range inputs {
-		in.Decls = append(in.Decls, f)
-	}
-	// A context of its own: a context keeps what it evaluated for as long
-	// as it lives, the schema's for the whole process (16 MiB at 50
-	// components); the inputs come as syntax, so nothing is shared.
-	return build(cuecontext.New(), append(files, in))
-}
-
-// packageName is the CUE package of the schema and templates.
-const packageName = "authstack"
-
-func build(ctx *cue.Context, files []*ast.File) (cue.Value, error) {
+// BuildPackage evaluates files as one CUE package, with CUE's errors in
+// full: the files are authstack's own (the schema, the templates), so an
+// error is a bug in authstack.
+func BuildPackage(ctx *cue.Context, files []*ast.File) (cue.Value, error) {
 	inst := cuebuild.NewContext().NewInstance("", nil)
 	for _, f := range files {
 		if err := inst.AddSyntax(f); err != nil {
@@ -267,7 +256,7 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	if errs := k.errs.errorsOnly(); len(errs) > 0 {
 		return nil, errs
 	}
-	st := &Stack{Value: v, File: filename, Warnings: k.errs}
+	st := &Stack{Value: v, File: filename, Warnings: k.errs, doc: doc}
 	if err := v.Decode(st); err != nil {
 		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}

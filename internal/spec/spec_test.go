@@ -15,6 +15,9 @@ import (
 	"github.com/authstack/authstack/internal/spec/spectest"
 )
 
+// minikubeLine is the reference stack's minikube environment.
+const minikubeLine = `    minikube: {url: "http://shop.local", host: shop.local}   # plain HTTP there: see docs/environments.md`
+
 const reference = "../../examples/shop/stack.yaml"
 
 // mutate returns the reference stack with the value at a dotted path set
@@ -82,7 +85,7 @@ func TestValidationErrors(t *testing.T) {
 		wantPath, wantMsg string
 	}{
 		{"typo in spec", "spec.componets", map[string]any{}, "spec.componets", "unknown field"},
-		{"typo lists allowed fields", "spec.auth.secrett", "x", "spec.auth.secrett", "allowed: url, secret, jwks"},
+		{"typo lists allowed fields", "spec.auth.secrett", "x", "spec.auth.secrett", "allowed: url, trustedOrigins, secret, jwks"},
 		{"wrong apiVersion", "apiVersion", "authstack.dev/v1", "apiVersion", "authstack.dev/v1alpha1"},
 		{"name not a label", "metadata.name", "Shop_1", "metadata.name", "DNS-1123 label"},
 		{"name too long", "metadata.name", long, "metadata.name", "at most 41"},
@@ -121,7 +124,7 @@ func TestValidationErrors(t *testing.T) {
 		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
 		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
-		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn"},
+		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, url"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
 		{"minikube pull policy", "spec.targets.minikube.imagePullPolicy", "Sometimes", "spec.targets.minikube.imagePullPolicy", "Never, IfNotPresent, Always"},
 		{"eks host", "spec.targets.eks.host", "https://shop.example.com", "spec.targets.eks.host", "DNS hostname"},
@@ -217,16 +220,45 @@ func TestErrorLines(t *testing.T) {
 		{"bad name and bad field", "    frontend:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 3000", "    Front_end:\n      image: ghcr.io/acme/shop-frontend:1.4.2\n      port: 0",
 			`stack.yaml:21:5: spec.components.Front_end: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Front_end")` + "\n" +
 				`stack.yaml:23:13: spec.components.Front_end.port: must be an integer from 1 to 65535 (got 0)`},
-		{"environment without platform", "    minikube: {}", "    minikube: {}\n    openshift:\n      host: x.example.com",
+		{"environment without platform", minikubeLine, minikubeLine + "\n    openshift:\n      host: x.example.com",
 			`stack.yaml:37:5: spec.targets.openshift.platform: missing; one of aks, eks, gke, minikube`},
-		{"environment on an unknown platform", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: openshift\n      host: x.example.com",
+		{"environment on an unknown platform", minikubeLine, minikubeLine + "\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
-		{"environment with another platform's field", "    minikube: {}", "    minikube: {}\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
-			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn` + "\n" +
+		{"environment with another platform's field", minikubeLine, minikubeLine + "\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
+			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
-		{"platform key on another platform", "    minikube: {}", "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
-			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn`},
-		{"environment not a mapping", "    minikube: {}", "    minikube: {}\n    staging: eks",
+		{"platform key on another platform", minikubeLine, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
+			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
+		// The fields of every environment.
+		{"environment url", minikubeLine, "    minikube: {url: ftp://shop.local}",
+			`stack.yaml:36:21: spec.targets.minikube.url: must be an absolute http:// or https:// URL (got "ftp://shop.local")`},
+		{"trusted origin with a path", minikubeLine, "    minikube: {trustedOrigins: [https://a.example.com/app]}",
+			`stack.yaml:36:33: spec.targets.minikube.trustedOrigins.0: must be an origin such as https://app.example.com: scheme://host[:port], without path, ',' or spaces (got "https://a.example.com/app")`},
+		{"trusted origins repeated", "    url: https://shop.example.com", "    url: https://shop.example.com\n    trustedOrigins: [https://a.example.com, https://a.example.com]",
+			`stack.yaml:12:21: spec.auth.trustedOrigins: must be a list of distinct origins (got ["https://a.example.com", "https://a.example.com"])`},
+		{"trusted origins with a comma", "    url: https://shop.example.com", "    url: https://shop.example.com\n    trustedOrigins: [\"https://a.example.com,https://b.example.com\"]",
+			`stack.yaml:12:22: spec.auth.trustedOrigins.0: must be an origin such as https://app.example.com: scheme://host[:port], without path, ',' or spaces (got "https://a.example.com,https://b.example.com")`},
+		{"environment namespace", minikubeLine, "    minikube: {namespace: Shop_Dev}",
+			`stack.yaml:36:27: spec.targets.minikube.namespace: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Shop_Dev")`},
+		{"createNamespace", minikubeLine, "    minikube: {createNamespace: \"no\"}",
+			`stack.yaml:36:33: spec.targets.minikube.createNamespace: must be true or false (got "no")`},
+		{"replicas of an unknown component", minikubeLine, "    minikube: {replicas: {web: 2}}",
+			`stack.yaml:36:27: spec.targets.minikube.replicas.web: "web" is not a component; allowed: backend-api, frontend`},
+		{"replicas zero", minikubeLine, "    minikube: {replicas: {frontend: 0}}",
+			`stack.yaml:36:37: spec.targets.minikube.replicas.frontend: must be an integer from 1 to 2147483647 (got 0)`},
+		{"patch empty", minikubeLine, "    minikube: {patches: [{patch: \"\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must be a non-empty string holding a strategic-merge or JSON 6902 patch in YAML (got "")`},
+		{"patch without its object", minikubeLine, "    minikube: {patches: [{patch: \"spec: {replicas: 3}\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a strategic-merge patch without target must have kind and metadata.name, which select the object it patches`},
+		{"json patch without target", minikubeLine, "    minikube: {patches: [{patch: \"[{op: remove, path: /spec/replicas}]\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a JSON 6902 patch (a list of operations) needs target, which selects the objects it patches`},
+		{"json patch operation without path", minikubeLine, "    minikube: {patches: [{target: {kind: Deployment}, patch: \"[{op: remove}]\"}]}",
+			`stack.yaml:36:62: spec.targets.minikube.patches.0.patch: operation 0 of the JSON 6902 patch must be a mapping with op and path`},
+		{"patch not YAML", minikubeLine, "    minikube: {patches: [{patch: \"a: [\"}]}",
+			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must hold one YAML document: a strategic-merge patch (a mapping) or a JSON 6902 patch (a list of operations)`},
+		{"patch target field", minikubeLine, "    minikube: {patches: [{target: {kinds: Deployment}, patch: \"[]\"}]}",
+			`stack.yaml:36:36: spec.targets.minikube.patches.0.target.kinds: unknown field "kinds"; allowed: group, version, kind, name, namespace, labelSelector, annotationSelector`},
+		{"environment not a mapping", minikubeLine, minikubeLine + "\n    staging: eks",
 			`stack.yaml:37:14: spec.targets.staging: found a string, allowed: a mapping`},
 		{"host upper case", "      host: shop.example.com", "      host: Shop.example.com",
 			`stack.yaml:38:13: spec.targets.eks.host: must be lower case (got "Shop.example.com")`},
@@ -262,7 +294,7 @@ func TestErrorLines(t *testing.T) {
 		// by the YAML layer (internal/spec/yaml.go), so not in this table.
 		{"no components", "  components:\n", "  components: {}\n  old:\n",
 			"stack.yaml:20:15: spec.components: must name at least one component (got an empty mapping)\n" +
-				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, auth, database, components, targets`},
+				`stack.yaml:21:3: spec.old: unknown field "old"; allowed: namespace, createNamespace, auth, database, components, targets`},
 		{"writable paths twice", "      runtime: node", "      runtime: node\n      writablePaths: [/data, /data]",
 			`stack.yaml:25:22: spec.components.frontend.writablePaths: must be a list of distinct absolute paths (got ["/data", "/data"])`},
 		// Every mistake in one run, several in one struct.
@@ -316,7 +348,7 @@ func TestReservedEnvCoversTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := compile.Compile(stacks[0], "0123456789")
+	tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +455,7 @@ func TestNoGeneratedNameCollides(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tr, err := compile.Compile(stacks[0], "0123456789")
+			tr, err := compile.CompileWithHash(stacks[0], "0123456789")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -563,5 +595,22 @@ spec:
 				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
 			}
 		})
+	}
+}
+
+// BETTER_AUTH_TRUSTED_ORIGINS belongs to authstack only where the spec sets
+// trusted origins: elsewhere a component may still set it itself.
+func TestTrustedOriginsEnv(t *testing.T) {
+	schema, data := loadReference(t)
+	const env = "        NEXT_PUBLIC_API_URL: http://backend-api:8000"
+	own := strings.Replace(string(data), env, env+"\n        BETTER_AUTH_TRUSTED_ORIGINS: https://x.example.com", 1)
+	if _, err := schema.Stacks("stack.yaml", []byte(own)); err != nil {
+		t.Fatalf("a component's own BETTER_AUTH_TRUSTED_ORIGINS without trustedOrigins: %v", err)
+	}
+	both := strings.Replace(own, minikubeLine, "    minikube: {trustedOrigins: [https://x.example.com]}", 1)
+	_, err := schema.Stacks("stack.yaml", []byte(both))
+	const want = "stack.yaml:30:9: spec.components.frontend.env.BETTER_AUTH_TRUSTED_ORIGINS: BETTER_AUTH_TRUSTED_ORIGINS is set by authstack from spec.auth.trustedOrigins and the environments' trustedOrigins; remove it from env"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want\n%s", err, want)
 	}
 }

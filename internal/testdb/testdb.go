@@ -34,6 +34,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 // Names of the user and database the servers are set up with.
@@ -152,21 +154,10 @@ func serve(tb testing.TB, kind string, startFn func(cleanup func(func())) (strin
 	return u
 }
 
-// skipper is the part of testing.TB that missing uses.
-type skipper interface {
-	Helper()
-	Skipf(format string, args ...any)
-	Fatalf(format string, args ...any)
-}
-
-// missing skips the test, or fails it under CI=true.
-func missing(tb skipper, what, install string, err error) {
+// missing skips the test, or fails it under CI=true (testsupport.Missing).
+func missing(tb testsupport.TB, what, install string, err error) {
 	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("CI=true and %s is not installed (%s): %v", what, install, err)
-		return
-	}
-	tb.Skipf("%s is not installed (%s, or set %s/%s): %v", what, install, PostgresEnv, MySQLEnv, err)
+	testsupport.Missing(tb, "%s is not installed (%s, or set %s/%s): %v", what, install, PostgresEnv, MySQLEnv, err)
 }
 
 // postgresBinDir returns the newest Debian server's bin directory, which

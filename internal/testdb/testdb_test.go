@@ -102,24 +102,3 @@ func stateDirs(*testing.T) []string {
 	defer registry.Unlock()
 	return slices.Clone(registry.dirs)
 }
-
-// fakeTB records whether missing skipped or failed.
-type fakeTB struct{ skipped, failed bool }
-
-func (*fakeTB) Helper()                 {}
-func (f *fakeTB) Skipf(string, ...any)  { f.skipped = true }
-func (f *fakeTB) Fatalf(string, ...any) { f.failed = true }
-
-func TestMissingFailsUnderCI(t *testing.T) {
-	for _, tt := range []struct {
-		ci            string
-		skip, failure bool
-	}{{"", true, false}, {"false", true, false}, {"true", false, true}} {
-		t.Setenv("CI", tt.ci)
-		var f fakeTB
-		missing(&f, "PostgreSQL", "hack/postgres.sh install", os.ErrNotExist)
-		if f.skipped != tt.skip || f.failed != tt.failure {
-			t.Errorf("CI=%q: skipped %v, failed %v; want %v, %v", tt.ci, f.skipped, f.failed, tt.skip, tt.failure)
-		}
-	}
-}

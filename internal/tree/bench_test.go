@@ -34,7 +34,7 @@ func BenchmarkBuild50(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := compile.Stack(stacks[0], []*kyaml.RNode{secret})
+		res, err := compile.Compile(stacks[0], []*kyaml.RNode{secret})
 		if err != nil {
 			b.Fatal(err)
 		}

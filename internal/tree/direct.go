@@ -113,12 +113,21 @@ func (t *Tree) accumulate(dir string, depth int) ([]*kyaml.RNode, error) {
 		objs = append(objs, sub...)
 	}
 	if len(k.Patches) > 0 {
-		if err := patch(objs, k.Patches); err != nil {
+		var err error
+		if objs, err = patch(objs, k.Patches); err != nil {
 			return nil, err
 		}
 	}
 	if k.Namespace != "" {
 		for _, o := range objs {
+			if o.GetKind() == "Namespace" {
+				// kustomize renames a v1 Namespace to the namespace: only
+				// one that has that name already is left as it is.
+				if o.GetApiVersion() != "v1" || o.GetName() != k.Namespace || o.GetNamespace() != "" {
+					return nil, errUnsupported
+				}
+				continue
+			}
 			if !namespaced[o.GetKind()] {
 				return nil, errUnsupported
 			}
@@ -178,33 +187,40 @@ func keyOf(o *kyaml.RNode) objectKey {
 }
 
 // patch applies each strategic-merge patch to the one object with its
-// apiVersion, kind, name and namespace, as krusty's PatchTransformer does.
+// apiVersion, kind, name and namespace, as krusty's PatchTransformer does,
+// and returns the objects that remain: a patch of only "$patch: delete"
+// removes its target.
 func patch(objs []*kyaml.RNode, patches []struct {
 	Patch string `yaml:"patch"`
-}) error {
+}) ([]*kyaml.RNode, error) {
 	byKey := make(map[objectKey]*kyaml.RNode, len(objs))
 	for _, o := range objs {
 		k := keyOf(o)
 		if _, dup := byKey[k]; dup {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 		byKey[k] = o
 	}
+	deleted := map[*kyaml.RNode]bool{}
 	for _, p := range patches {
 		nodes, err := resourceFactory.RNodesFromBytes([]byte(p.Patch))
 		if err != nil || len(nodes) != 1 {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 		pn := nodes[0]
 		if pn.GetNamespace() != "" || len(pn.GetAnnotations("config.kubernetes.io/patch")) > 0 {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 		target := byKey[keyOf(pn)]
-		if target == nil {
-			return errUnsupported
+		if target == nil || deleted[target] {
+			return nil, errUnsupported
+		}
+		if isDelete(pn.YNode()) {
+			deleted[target] = true
+			continue
 		}
 		if hasDirective(pn.YNode()) {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 		k := keyOf(target)
 		// The merge walks every field of the object it is given: give it
@@ -213,13 +229,36 @@ func patch(objs []*kyaml.RNode, patches []struct {
 		view := kyaml.NewRNode(prune(target.YNode(), pn.YNode(), pruned))
 		out, err := patchstrategicmerge.Filter{Patch: pn}.Filter([]*kyaml.RNode{view})
 		if err != nil || len(out) != 1 {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 		if out[0].YNode() != view.YNode() || !graft(target.YNode(), view.YNode(), pn.YNode(), pruned) || keyOf(target) != k {
-			return errUnsupported
+			return nil, errUnsupported
 		}
 	}
-	return nil
+	if len(deleted) == 0 {
+		return objs, nil
+	}
+	kept := objs[:0:0]
+	for _, o := range objs {
+		if !deleted[o] {
+			kept = append(kept, o)
+		}
+	}
+	return kept, nil
+}
+
+// isDelete reports whether a patch is apiVersion, kind, metadata.name and
+// "$patch: delete" alone: kustomize removes the object it names.
+func isDelete(n *yaml.Node) bool {
+	if n.Kind != yaml.MappingNode || len(n.Content) != 8 {
+		return false
+	}
+	if j := keyIndex(n, "$patch"); j < 0 || n.Content[j+1].Value != "delete" {
+		return false
+	}
+	m := keyIndex(n, "metadata")
+	return keyIndex(n, "apiVersion") >= 0 && keyIndex(n, "kind") >= 0 && m >= 0 &&
+		len(n.Content[m+1].Content) == 2 && keyIndex(n.Content[m+1], "name") >= 0
 }
 
 // hasDirective reports whether a patch holds a strategic-merge directive
@@ -341,7 +380,7 @@ func encodeSorted(objs []*kyaml.RNode) ([]byte, error) {
 			return nil, errUnsupported // kustomize's ids equate it with none
 		}
 		id := strings.Join([]string{gvk.String(), or(ns, "~X"), or(name, "~N")}, "|")
-		if seen[id] || gvk.Kind == "Namespace" || name == "" {
+		if seen[id] || (gvk.Kind == "Namespace" && gvk.Group != "") || name == "" {
 			return nil, errUnsupported
 		}
 		seen[id] = true

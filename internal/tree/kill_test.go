@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authstack/authstack/internal/testsupport"
 	"github.com/authstack/authstack/internal/tree"
 )
 
@@ -117,25 +118,7 @@ func child(mode, dir string, extraEnv ...string) *exec.Cmd {
 // installs it into, or PATH. Missing, the test skips, except under CI.
 func kustomize(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("KUSTOMIZE"); p != "" {
-		return p
-	}
-	cache := os.Getenv("AUTHSTACK_CACHE")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "authstack")
-	}
-	if p := filepath.Join(cache, "bin", "kustomize"); fileExists(p) {
-		return p
-	}
-	if p, err := exec.LookPath("kustomize"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("kustomize not found: set KUSTOMIZE (make test installs it)")
-	}
-	t.Skip("kustomize not found: set KUSTOMIZE or run make test")
-	return ""
+	return testsupport.Tool(t, "KUSTOMIZE", "kustomize")
 }
 
 func fileExists(p string) bool {

@@ -23,6 +23,7 @@ var schemaKinds = []yaml.TypeMeta{
 	{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 	{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 	{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+	{APIVersion: "v1", Kind: "Namespace"},
 	{APIVersion: "v1", Kind: "Service"},
 	{APIVersion: "v1", Kind: "ServiceAccount"},
 }

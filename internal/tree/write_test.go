@@ -36,7 +36,7 @@ func compiled(t testing.TB, example string) *tree.Tree {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := compile.Stack(stacks[0], []*kyaml.RNode{kyaml.MustParse(string(secret))})
+	res, err := compile.Compile(stacks[0], []*kyaml.RNode{kyaml.MustParse(string(secret))})
 	if err != nil {
 		t.Fatal(err)
 	}

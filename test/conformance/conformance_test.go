@@ -4,10 +4,14 @@
 package conformance_test
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/authstack/authstack/internal/testcluster"
 )
@@ -169,24 +173,67 @@ metadata: {name: fine}
 	})
 }
 
-// testDryRun applies every example's output for every target with
-// --dry-run=server in a restricted namespace.
+// testDryRun applies every environment of every example with
+// --dry-run=server in a restricted namespace: the Namespace the output
+// carries, applied for real after its labels are checked, else one made by
+// the test.
 func testDryRun(t *testing.T, c *testcluster.Cluster, bin string) {
 	for _, ex := range loadExamples(t) {
-		ns := ex.namespace
-		if ns == "" {
-			// Objects without a namespace land in the one given to kubectl.
-			ns = "conformance-" + ex.name
-		}
-		createRestrictedNamespace(t, c, ns)
-		for _, target := range targets {
-			t.Run(ex.name+"/"+target, func(t *testing.T) {
-				out := render(t, bin, target, ex.stack, ex.secret)
+		for _, env := range ex.envs {
+			t.Run(ex.name+"/"+env.name, func(t *testing.T) {
+				out := render(t, bin, env.name, ex.stack, ex.secret)
 				objs := parseObjects(t, out)
+				ns := env.namespace
+				if ns == "" {
+					// Objects without a namespace land in the one given to kubectl.
+					ns = "conformance-" + ex.name + "-" + env.name
+				}
+				if err := applyOwnNamespace(t, c, out, ns, env.platform); err != nil {
+					t.Fatal(err)
+				}
 				if err := dryRunApply(c, ns, out); err != nil {
-					t.Fatalf("apiserver refused the %s output (%v): %v", target, kinds(objs), err)
+					t.Fatalf("apiserver refused the %s output (%v): %v", env.name, kinds(objs), err)
 				}
 			})
 		}
 	}
+}
+
+// applyOwnNamespace creates namespace ns: from the Namespace object of the
+// output, which must be there when the environment has a namespace and must
+// enforce, audit and warn about Pod Security restricted, else as the test's
+// own restricted namespace.
+func applyOwnNamespace(t *testing.T, c *testcluster.Cluster, out []byte, ns, platform string) error {
+	t.Helper()
+	var own *kyaml.RNode
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(out), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if n.GetKind() == "Namespace" {
+			if own != nil || n.GetName() != ns {
+				return fmt.Errorf("Namespace %s in the output; want one, %s", n.GetName(), ns)
+			}
+			own = n
+		}
+	}
+	if own == nil {
+		createRestrictedNamespace(t, c, ns)
+		return nil
+	}
+	labels := own.GetLabels()
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		if labels["pod-security.kubernetes.io/"+mode] != "restricted" {
+			return fmt.Errorf("Namespace %s: pod-security.kubernetes.io/%s is %q, want restricted", ns, mode, labels["pod-security.kubernetes.io/"+mode])
+		}
+	}
+	if gate := labels["elbv2.k8s.aws/pod-readiness-gate-inject"]; (platform == "eks") != (gate == "enabled") {
+		return fmt.Errorf("Namespace %s on %s: elbv2.k8s.aws/pod-readiness-gate-inject is %q", ns, platform, gate)
+	}
+	res, err := c.Kubectl([]byte(own.MustString()), "apply", "--server-side", "--field-manager="+fieldManager, "-f", "-")
+	if err != nil {
+		return fmt.Errorf("create the output's Namespace %s: %w", ns, err)
+	}
+	return checkStderr(res.Stderr)
 }

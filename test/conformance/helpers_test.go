@@ -3,40 +3,40 @@ package conformance_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
-// targets are the overlays every example is rendered for.
+// targets are the platforms' overlays of the rotation test and the
+// platforms the kube-score ignore list may name.
 var targets = []string{"minikube", "eks", "gke", "aks"}
+
+// environment is one environment of an example: a key of spec.targets.
+type environment struct {
+	name      string
+	platform  string // its platform: its own platform field, else its name
+	namespace string // its namespace, else spec.namespace; empty when neither
+}
 
 // repoRoot is the repository root, relative to this package's directory
 // (go test runs tests in their package directory).
 const repoRoot = "../.."
 
 // requireEnv returns the value of an environment variable that names a tool
-// the stage needs. Without it the test is skipped on a developer machine but
-// fails in CI, where a skip would silently hide the whole stage.
+// the stage needs; unset, the test skips, except under CI=true where it
+// fails.
 func requireEnv(t *testing.T, name, hint string) string {
 	t.Helper()
-	v := os.Getenv(name)
-	if v != "" {
-		return v
-	}
-	msg := fmt.Sprintf("%s is not set (%s); run: make test-conformance", name, hint)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return testsupport.Env(t, name, hint+"; run: make test-conformance")
 }
 
 // authstackBin returns the absolute path of the compiler under test. A
@@ -56,34 +56,25 @@ func authstackBin(t *testing.T) string {
 
 // example is one directory under examples/.
 type example struct {
-	name       string // directory name
-	stack      string // path of stack.yaml
-	secret     string // path of better-auth-secret.yaml
-	stackName  string // metadata.name of the AuthStack
-	namespace  string // spec.namespace, empty when the spec leaves it out
-	secretName string // spec.auth.secret.name
-	secretKey  string // spec.auth.secret.key
-	dbName     string // spec.database.url.name
-	dbKey      string // spec.database.url.key
+	name       string        // directory name
+	stack      string        // path of stack.yaml
+	secret     string        // path of better-auth-secret.yaml
+	stackName  string        // metadata.name of the AuthStack
+	namespace  string        // spec.namespace, empty when the spec leaves it out
+	envs       []environment // every environment, sorted by name
+	secretName string        // spec.auth.secret.name
+	secretKey  string        // spec.auth.secret.key
+	dbName     string        // spec.database.url.name
+	dbKey      string        // spec.database.url.key
 }
-
-// minExamples guards against a glob that silently matches too little: the
-// stage promises the reference stack plus four differing examples.
-const minExamples = 5
 
 // loadExamples reads every examples/*/stack.yaml.
 func loadExamples(t *testing.T) []example {
 	t.Helper()
-	stacks, err := filepath.Glob(filepath.Join(repoRoot, "examples", "*", "stack.yaml"))
-	if err != nil {
-		t.Fatalf("list examples: %v", err)
-	}
-	if len(stacks) < minExamples {
-		t.Fatalf("found %d examples (%v), want at least %d", len(stacks), stacks, minExamples)
-	}
+	dirs := testsupport.Examples(t, repoRoot)
 	var out []example
-	for _, stack := range stacks {
-		dir := filepath.Dir(stack)
+	for _, dir := range dirs {
+		stack := filepath.Join(dir, "stack.yaml")
 		data, err := os.ReadFile(stack)
 		if err != nil {
 			t.Fatalf("read example: %v", err)
@@ -94,6 +85,7 @@ func loadExamples(t *testing.T) []example {
 				Namespace string
 				Auth      struct{ Secret struct{ Name, Key string } }
 				Database  struct{ URL struct{ Name, Key string } }
+				Targets   map[string]struct{ Platform, Namespace string }
 			}
 		}
 		if err := yaml.Unmarshal(data, &spec); err != nil {
@@ -109,6 +101,19 @@ func loadExamples(t *testing.T) []example {
 			secretKey:  spec.Spec.Auth.Secret.Key,
 			dbName:     spec.Spec.Database.URL.Name,
 			dbKey:      spec.Spec.Database.URL.Key,
+		}
+		for _, name := range slices.Sorted(maps.Keys(spec.Spec.Targets)) {
+			e := environment{name: name, platform: spec.Spec.Targets[name].Platform, namespace: spec.Spec.Targets[name].Namespace}
+			if e.platform == "" {
+				e.platform = name
+			}
+			if e.namespace == "" {
+				e.namespace = ex.namespace
+			}
+			ex.envs = append(ex.envs, e)
+		}
+		if len(ex.envs) == 0 {
+			t.Fatalf("example %s has no environments", ex.name)
 		}
 		if ex.secretKey == "" {
 			ex.secretKey = "better-auth-secret" // the schema's default
@@ -128,13 +133,7 @@ func render(t *testing.T, bin, target string, files ...string) []byte {
 	for _, f := range files {
 		args = append(args, "-f", f)
 	}
-	cmd := exec.Command(bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("authstack %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
+	return []byte(testsupport.Runner{}.MustRun(t, ".", nil, bin, args...))
 }
 
 // object is the part of a rendered object that the checks look at.

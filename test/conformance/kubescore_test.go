@@ -50,7 +50,7 @@ func (f finding) String() string {
 }
 
 // TestKubeScore runs kube-score over every example's output for every
-// target: each CRITICAL finding must be justified in the ignore list, and
+// environment: each CRITICAL finding must be justified in the ignore list, and
 // each entry of the list must still be needed.
 func TestKubeScore(t *testing.T) {
 	bin := authstackBin(t)
@@ -79,10 +79,12 @@ spec:
 	})
 
 	for _, ex := range loadExamples(t) {
-		for _, target := range targets {
-			t.Run(ex.name+"/"+target, func(t *testing.T) {
-				out := render(t, bin, target, ex.stack, ex.secret)
-				for _, f := range score(t, kubeScore, ex.name, target, out) {
+		for _, env := range ex.envs {
+			t.Run(ex.name+"/"+env.name, func(t *testing.T) {
+				out := render(t, bin, env.name, ex.stack, ex.secret)
+				// The ignore list names platforms: an environment's findings
+				// are its platform's.
+				for _, f := range score(t, kubeScore, ex.name+"/"+env.name, env.platform, out) {
 					i := slices.IndexFunc(ignores, func(e *ignoreEntry) bool { return e.matches(f) })
 					if i < 0 {
 						t.Errorf("CRITICAL %v", f)

@@ -13,6 +13,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/yaml"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 const argoDir = "../../deploy/argocd"
@@ -117,23 +119,15 @@ func generate(t *testing.T, c cmpConfig, appDir string, env ...string) result {
 		"ARGOCD_APP_SOURCE_TARGET_REVISION=main", "KUBE_VERSION=1.37.2", "KUBE_API_VERSIONS=v1,apps/v1,batch/v1,networking.k8s.io/v1,policy/v1")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdin = nil // /dev/null
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(out.String()+errb.String(), secretValue) {
+	r := testsupport.Exec(t, cmd)
+	if strings.Contains(r.Stdout+r.Stderr, secretValue) {
 		t.Fatal("generate printed the secret value")
 	}
 	matches, err := filepath.Glob(filepath.Join(app, c.Spec.Discover.FileName))
 	if err != nil || len(matches) == 0 {
 		t.Errorf("discover.fileName %q matches nothing in the app directory", c.Spec.Discover.FileName)
 	}
-	return result{out.String(), errb.String(), code}
+	return r
 }
 
 func mustGlob(t *testing.T, pattern string) []string {
@@ -189,14 +183,14 @@ func TestArgoCDPluginGenerate(t *testing.T) {
 		{"aks", []string{"ARGOCD_ENV_AUTHSTACK_TARGET=aks", "PARAM_TARGET=gke"}}, // the env wins
 	} {
 		r := generate(t, c, refDir, tc.env...)
-		if r.code != 0 {
-			t.Fatalf("%v: exit %d\n%s", tc.env, r.code, r.stderr)
+		if r.Code != 0 {
+			t.Fatalf("%v: exit %d\n%s", tc.env, r.Code, r.Stderr)
 		}
 		want := mustRun(t, ".", nil, bin, "render", "-f", refDir, "--target", tc.target)
-		if r.stdout != want {
+		if r.Stdout != want {
 			t.Errorf("%v: generate output differs from render --target %s", tc.env, tc.target)
 		}
-		objs, err := (&kio.ByteReader{Reader: strings.NewReader(r.stdout)}).Read()
+		objs, err := (&kio.ByteReader{Reader: strings.NewReader(r.Stdout)}).Read()
 		if err != nil {
 			t.Fatalf("%v: output is not a YAML stream: %v", tc.env, err)
 		}
@@ -211,8 +205,8 @@ func TestArgoCDPluginGenerate(t *testing.T) {
 	}
 	// No target: Argo CD shows the error; nothing on standard output.
 	r := generate(t, c, refDir)
-	if r.code == 0 || r.stdout != "" || !strings.Contains(r.stderr, "ARGOCD_ENV_AUTHSTACK_TARGET") {
-		t.Errorf("no target: exit %d, stdout %d bytes, stderr:\n%s", r.code, len(r.stdout), r.stderr)
+	if r.Code == 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "ARGOCD_ENV_AUTHSTACK_TARGET") {
+		t.Errorf("no target: exit %d, stdout %d bytes, stderr:\n%s", r.Code, len(r.Stdout), r.Stderr)
 	}
 }
 

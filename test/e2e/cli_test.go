@@ -25,12 +25,12 @@ func TestCLIErrors(t *testing.T) {
 		{"build", "-f", bad, "-f", refSecret, "-o", filepath.Join(dir, "out")},
 	} {
 		r := run(t, ".", nil, bin, args...)
-		if r.code != 1 {
-			t.Errorf("%v: exit %d, want 1", args, r.code)
+		if r.Code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, r.Code)
 		}
 		line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(bad) + `:\d+:\d+: spec\.(componets|components\.backend-api\.port): .+$`)
-		if !line.MatchString(r.stderr) {
-			t.Errorf("%v: stderr has no FILE:LINE:COL: path: message line:\n%s", args, r.stderr)
+		if !line.MatchString(r.Stderr) {
+			t.Errorf("%v: stderr has no FILE:LINE:COL: path: message line:\n%s", args, r.Stderr)
 		}
 	}
 	for _, args := range [][]string{
@@ -40,20 +40,20 @@ func TestCLIErrors(t *testing.T) {
 		{"vet", "-f", refSpec, "--no-such-flag"},
 		{"vet", "extra-arg", "-f", refSpec},
 	} {
-		if r := run(t, ".", nil, bin, args...); r.code != 2 {
-			t.Errorf("%v: exit %d, want 2 (usage)\n%s", args, r.code, r.stderr)
+		if r := run(t, ".", nil, bin, args...); r.Code != 2 {
+			t.Errorf("%v: exit %d, want 2 (usage)\n%s", args, r.Code, r.Stderr)
 		}
 	}
 	for _, cmd := range []string{"build", "render", "vet", "version", "jwks-purge"} {
 		r := run(t, ".", nil, bin, cmd, "--help")
-		if r.code != 0 || !strings.Contains(r.stdout, "Usage:\n  authstack "+cmd) {
-			t.Errorf("%s --help: exit %d\n%s", cmd, r.code, r.stdout)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "Usage:\n  authstack "+cmd) {
+			t.Errorf("%s --help: exit %d\n%s", cmd, r.Code, r.Stdout)
 		}
 	}
 	// A missing secret source says what to add.
 	r := run(t, ".", nil, bin, "render", "-f", refSpec, "--target", "eks")
-	if r.code != 1 || !strings.Contains(r.stderr, "SealedSecret") || !strings.Contains(r.stderr, "spec.auth.secret.revision") {
-		t.Errorf("no secret source: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "SealedSecret") || !strings.Contains(r.Stderr, "spec.auth.secret.revision") {
+		t.Errorf("no secret source: exit %d\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -71,8 +71,8 @@ func TestBuildIsAtomic(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	spec, _ := os.ReadFile(refSpec)
 	writeFile(t, bad, strings.Replace(string(spec), "replicas: 2", "replicas: 0", 1))
-	if r := run(t, ".", nil, bin, "build", "-f", bad, "-f", refSecret, "-o", out); r.code != 1 {
-		t.Fatalf("bad build: exit %d", r.code)
+	if r := run(t, ".", nil, bin, "build", "-f", bad, "-f", refSecret, "-o", out); r.Code != 1 {
+		t.Fatalf("bad build: exit %d", r.Code)
 	}
 	assertSameFiles(t, "failed build", before, snapshot(t, out))
 
@@ -114,12 +114,12 @@ func TestKRMErrorResults(t *testing.T) {
 		items.WriteString(prefix + line + "\n")
 	}
 	r := run(t, ".", []byte(items.String()), bin)
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1\n%s", r.code, r.stderr)
+	if r.Code != 1 {
+		t.Errorf("exit %d, want 1\n%s", r.Code, r.Stderr)
 	}
 	for _, want := range []string{"severity: error", "path: spec.components.frontend.replicas", "path: apps/shop/stack.yaml"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("results lack %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("results lack %q:\n%s", want, r.Stdout)
 		}
 	}
 }

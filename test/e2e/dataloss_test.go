@@ -159,9 +159,9 @@ func TestBuildRefuses(t *testing.T) {
 			}
 			before := snapshot(t, dir)
 			r := run(t, dir, nil, bin, "build", "-f", abs(t, refSpec), "-f", abs(t, refSecret), "-o", tc.out)
-			lines := stderrLines(r.stderr)
-			if r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
-				t.Errorf("exit %d, want 1 and one line with %q:\n%s", r.code, tc.want, r.stderr)
+			lines := stderrLines(r.Stderr)
+			if r.Code != 1 || len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("exit %d, want 1 and one line with %q:\n%s", r.Code, tc.want, r.Stderr)
 			}
 			assertSameFiles(t, "a refused build", before, snapshot(t, dir))
 			if after := snapshot(t, dir); len(after) != len(before) {
@@ -252,8 +252,8 @@ func TestKptRenderKeepsUserFiles(t *testing.T) {
 	writeFile(t, filepath.Join(clash, "overlays/eks/kustomization.yaml"), userFiles["overlays/prod/kustomization.yaml"])
 	before := snapshot(t, clash)
 	r := run(t, clash, nil, kpt, "fn", "render", "--allow-exec", ".")
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "overlays/eks/kustomization.yaml exists and authstack did not generate it") {
-		t.Errorf("kpt fn render over a user's file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, "overlays/eks/kustomization.yaml exists and authstack did not generate it") {
+		t.Errorf("kpt fn render over a user's file: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	assertSameFiles(t, "a refused kpt fn render", before, snapshot(t, clash))
 }

@@ -3,13 +3,13 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 const (
@@ -21,66 +21,22 @@ const (
 
 var targets = []string{"minikube", "eks", "gke", "aks"}
 
-// tool returns the path of a binary from the environment or PATH; missing,
-// the test skips, except under CI where it fails.
+// tool returns the path of a binary from the environment, the cache or
+// PATH; missing, the test skips, except under CI where it fails.
 func tool(t *testing.T, env, name string) string {
 	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return abs
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found: set %s (make test does)", name, env)
-	}
-	t.Skipf("%s not found: set %s or run make test", name, env)
-	return ""
+	return testsupport.Tool(t, env, name)
 }
 
-type result struct {
-	stdout, stderr string
-	code           int
-}
+type result = testsupport.Result
+
+// runner passes the user's own Secret through to its output, as kustomize
+// does; it fails the test if authstack prints the value anywhere else.
+var runner = testsupport.Runner{Secrets: []string{secretValue}}
 
 func run(t *testing.T, dir string, stdin []byte, name string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	r := result{out.String(), errb.String(), code}
-	// authstack passes the user's own Secret through to its output, as
-	// kustomize does; it never prints the value anywhere else.
-	if filepath.Base(name) == "authstack" && strings.Contains(withoutSecrets(r.stdout)+r.stderr, secretValue) {
-		t.Fatalf("%s %v printed the secret value", name, args)
-	}
-	return r
-}
-
-// withoutSecrets is a YAML stream minus its Secret documents.
-func withoutSecrets(stream string) string {
-	var keep []string
-	for _, doc := range strings.Split(stream, "\n---\n") {
-		if !strings.HasPrefix(doc, "kind: Secret\n") && !strings.Contains(doc, "\nkind: Secret\n") {
-			keep = append(keep, doc)
-		}
-	}
-	return strings.Join(keep, "\n---\n")
+	return runner.Run(t, dir, stdin, name, args...)
 }
 
 // kustomizeWith is `kustomize build` of a kustomization that lists overlay
@@ -105,11 +61,7 @@ func kustomizeWith(t *testing.T, kustomize, overlay string, files ...string) str
 
 func mustRun(t *testing.T, dir string, stdin []byte, name string, args ...string) string {
 	t.Helper()
-	r := run(t, dir, stdin, name, args...)
-	if r.code != 0 {
-		t.Fatalf("%s %s: exit %d\n%s%s", name, strings.Join(args, " "), r.code, r.stdout, r.stderr)
-	}
-	return r.stdout
+	return runner.MustRun(t, dir, stdin, name, args...)
 }
 
 func abs(t *testing.T, p string) string {
@@ -126,12 +78,7 @@ func abs(t *testing.T, p string) string {
 func TestRenderEqualsKustomizeBuild(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kustomize := tool(t, "KUSTOMIZE", "kustomize")
-	examples, err := filepath.Glob("../../examples/*/stack.yaml")
-	if err != nil || len(examples) < 5 {
-		t.Fatalf("examples: %v %v", examples, err)
-	}
-	for _, spec := range examples {
-		dir := filepath.Dir(spec)
+	for _, dir := range testsupport.Examples(t, "../..") {
 		out := t.TempDir()
 		mustRun(t, ".", nil, bin, "build", "-f", dir, "-o", out)
 		overlays, err := os.ReadDir(filepath.Join(out, "overlays"))
@@ -156,27 +103,44 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 // the package; a second render changes nothing, and kustomize builds the
 // written overlays.
 func TestKptRenderIdempotent(t *testing.T) {
+	kptIdempotent(t, refSpec, refSecret, targets, "bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml",
+		"overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml")
+}
+
+// The same with two environments on one platform, each with its own
+// namespace, replicas and url, and patches of the spec's own.
+func TestKptRenderIdempotentEnvironments(t *testing.T) {
+	const dir = "../../examples/staging-prod"
+	kptIdempotent(t, dir+"/stack.yaml", dir+"/better-auth-secret.yaml", []string{"staging", "prod"},
+		"overlays/staging/namespace.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/api-poddisruptionbudget.yaml")
+}
+
+// kptIdempotent renders a package of spec and secret with kpt twice, checks
+// that the first render wrote the files want, that the second changed
+// nothing, and that kustomize builds each of envs' overlays as authstack
+// renders it.
+func kptIdempotent(t *testing.T, spec, secret string, envs []string, want ...string) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kpt := tool(t, "KPT", "kpt")
 	kustomize := tool(t, "KUSTOMIZE", "kustomize")
 	pkg := t.TempDir()
-	copyFile(t, refSpec, filepath.Join(pkg, "stack.yaml"))
-	copyFile(t, refSecret, filepath.Join(pkg, "better-auth-secret.yaml"))
+	copyFile(t, spec, filepath.Join(pkg, "stack.yaml"))
+	copyFile(t, secret, filepath.Join(pkg, "better-auth-secret.yaml"))
 	writeFile(t, filepath.Join(pkg, "Kptfile"), kptfile(bin))
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	first := snapshot(t, pkg)
-	for _, want := range []string{"bases/kustomization.yaml", "bases/frontend/deployment.yaml", "bases/jwks-purge/job.yaml", "overlays/eks/kustomization.yaml", "overlays/gke/managedcertificate.yaml", "stack.yaml", "better-auth-secret.yaml"} {
-		if _, ok := first[want]; !ok {
-			t.Errorf("after kpt fn render: no %s", want)
+	for _, w := range append(want, "stack.yaml", "better-auth-secret.yaml") {
+		if _, ok := first[w]; !ok {
+			t.Errorf("after kpt fn render: no %s", w)
 		}
 	}
 	mustRun(t, pkg, nil, kpt, "fn", "render", "--allow-exec", ".")
 	assertSameFiles(t, "second render", first, snapshot(t, pkg))
-	for _, target := range targets {
-		got := kustomizeWith(t, kustomize, filepath.Join(pkg, "overlays", target), refSecret)
-		want := mustRun(t, ".", nil, bin, "render", "-f", refSpec, "-f", refSecret, "--target", target)
+	for _, env := range envs {
+		got := kustomizeWith(t, kustomize, filepath.Join(pkg, "overlays", env), secret)
+		want := mustRun(t, ".", nil, bin, "render", "-f", spec, "-f", secret, "--target", env)
 		if got != want {
-			t.Errorf("%s: kustomize build of the kpt-written overlay differs from authstack render", target)
+			t.Errorf("%s: kustomize build of the kpt-written overlay differs from authstack render", env)
 		}
 	}
 }
@@ -221,8 +185,8 @@ func TestKustomizeExecPlugin(t *testing.T) {
 	// Without a revision, the generator says what to add.
 	writeFile(t, filepath.Join(gen, "authstack.yaml"), withExec(string(spec)))
 	r := run(t, ".", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", gen)
-	if r.code == 0 || !strings.Contains(r.stderr, "spec.auth.secret.revision") {
-		t.Errorf("generator without a secret source: exit %d, stderr:\n%s", r.code, r.stderr)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "spec.auth.secret.revision") {
+		t.Errorf("generator without a secret source: exit %d, stderr:\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -233,21 +197,12 @@ func firstLines(s string, n int) string {
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, to, string(data))
+	testsupport.CopyFile(t, from, to)
 }
 
 func writeFile(t *testing.T, name, data string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testsupport.WriteFile(t, name, data)
 }
 
 // assertSameFiles fails unless after holds exactly the files of before.
@@ -287,12 +242,8 @@ func snapshot(t *testing.T, dir string) map[string]string {
 func TestKptWritesWhatBuildWrites(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	kpt := tool(t, "KPT", "kpt")
-	examples, err := filepath.Glob("../../examples/*/stack.yaml")
-	if err != nil || len(examples) < 5 {
-		t.Fatalf("examples: %v %v", examples, err)
-	}
-	for _, spec := range examples {
-		dir := filepath.Dir(spec)
+	for _, dir := range testsupport.Examples(t, "../..") {
+		spec := filepath.Join(dir, "stack.yaml")
 		pkg := t.TempDir()
 		copyFile(t, spec, filepath.Join(pkg, "stack.yaml"))
 		copyFile(t, filepath.Join(dir, "better-auth-secret.yaml"), filepath.Join(pkg, "better-auth-secret.yaml"))

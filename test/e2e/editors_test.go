@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 // editorVerdict is what test/editors/validate.mjs reports for one file.
@@ -28,10 +30,7 @@ type editorVerdict struct {
 func TestEditorValidatesWithTheModeline(t *testing.T) {
 	bin := tool(t, "AUTHSTACK_BIN", "authstack")
 	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found: install Node.js 20 or later")
-		}
-		t.Skip("node not found")
+		testsupport.Missing(t, "node not found: install Node.js 20 or later")
 	}
 	dir := t.TempDir()
 	starter := filepath.Join(dir, "stack.yaml")
@@ -46,18 +45,15 @@ func TestEditorValidatesWithTheModeline(t *testing.T) {
 	badText := strings.Replace(strings.Replace(text, "port: 3000", "port: 80000", 1), "  components:\n", "  componets: {}\n  components:\n", 1)
 	writeFile(t, bad, badText)
 	files := []string{starter, bad}
-	examples, _ := filepath.Glob("../../examples/*/stack.yaml")
+	examples := testsupport.Examples(t, "../..")
 	for _, ex := range examples {
-		spec, err := os.ReadFile(ex)
+		spec, err := os.ReadFile(filepath.Join(ex, "stack.yaml"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := filepath.Join(dir, filepath.Base(filepath.Dir(ex))+".yaml")
+		name := filepath.Join(dir, filepath.Base(ex)+".yaml")
 		writeFile(t, name, modeline+"\n"+string(spec))
 		files = append(files, name)
-	}
-	if len(examples) < 5 {
-		t.Fatalf("%d examples", len(examples))
 	}
 	out := mustRun(t, ".", nil, "bash", append([]string{"../editors/run.sh", "../../schemas/authstack.schema.json"}, files...)...)
 	verdicts := map[string]editorVerdict{}

@@ -46,15 +46,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"version"}, 0, ""},
 	} {
 		r := run(t, dir, nil, bin, tc.args...)
-		if r.code != tc.code {
-			t.Errorf("authstack %s: exit %d, want %d\n%s", strings.Join(tc.args, " "), r.code, tc.code, r.stderr)
+		if r.Code != tc.code {
+			t.Errorf("authstack %s: exit %d, want %d\n%s", strings.Join(tc.args, " "), r.Code, tc.code, r.Stderr)
 			continue
 		}
 		if tc.code == 2 {
 			hint := "Run '" + tc.hint + " --help' for usage."
-			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
 			if len(lines) != 2 || !strings.HasPrefix(lines[0], "error: ") || lines[1] != hint {
-				t.Errorf("authstack %s: stderr is not an error line and %q:\n%s", strings.Join(tc.args, " "), hint, r.stderr)
+				t.Errorf("authstack %s: stderr is not an error line and %q:\n%s", strings.Join(tc.args, " "), hint, r.Stderr)
 			}
 		}
 	}
@@ -72,26 +72,26 @@ func TestMissingTarget(t *testing.T) {
 	writeFile(t, file, spec)
 
 	r := run(t, ".", nil, bin, "render", "-f", file, "-f", refSecret, "--target", "gke")
-	if lines := stderrLines(r.stderr); r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no environment "gke"`) {
-		t.Errorf("render --target gke: exit %d\n%s", r.code, r.stderr)
+	if lines := stderrLines(r.Stderr); r.Code != 1 || len(lines) != 1 || !strings.Contains(lines[0], `spec.targets: has no environment "gke"`) {
+		t.Errorf("render --target gke: exit %d\n%s", r.Code, r.Stderr)
 	}
 
 	r = run(t, ".", []byte(resourceList(spec, secret)), bin, "--target", "gke")
-	if r.code != 1 {
-		t.Errorf("KRM --target gke: exit %d, want 1\n%s", r.code, r.stdout)
+	if r.Code != 1 {
+		t.Errorf("KRM --target gke: exit %d, want 1\n%s", r.Code, r.Stdout)
 	}
 	for _, want := range []string{"severity: error", "path: spec.targets", `has no environment "gke"`} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("KRM --target gke: results lack %q:\n%s", want, r.stdout)
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("KRM --target gke: results lack %q:\n%s", want, r.Stdout)
 		}
 	}
-	if strings.Contains(r.stdout, "kind: Deployment") {
-		t.Errorf("KRM --target gke emitted manifests:\n%s", r.stdout)
+	if strings.Contains(r.Stdout, "kind: Deployment") {
+		t.Errorf("KRM --target gke emitted manifests:\n%s", r.Stdout)
 	}
 	// The targets it has still work.
 	r = run(t, ".", []byte(resourceList(spec, secret)), bin, "--target", "eks")
-	if r.code != 0 || !strings.Contains(r.stdout, "kind: Deployment") {
-		t.Errorf("KRM --target eks: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "kind: Deployment") {
+		t.Errorf("KRM --target eks: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 }
 

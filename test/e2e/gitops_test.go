@@ -17,8 +17,8 @@ func TestBuildCheck(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "deploy")
 	check := []string{"build", "-f", refSpec, "-f", refSecret, "-o", out, "--check"}
-	if r := run(t, ".", nil, bin, check...); r.code != 1 || !strings.Contains(r.stderr, "missing: "+out+"/bases/kustomization.yaml") {
-		t.Errorf("empty directory: exit %d\n%s", r.code, r.stderr)
+	if r := run(t, ".", nil, bin, check...); r.Code != 1 || !strings.Contains(r.Stderr, "missing: "+out+"/bases/kustomization.yaml") {
+		t.Errorf("empty directory: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("--check created %s", out)
@@ -32,17 +32,17 @@ func TestBuildCheck(t *testing.T) {
 	writeFile(t, filepath.Join(out, "overlays", "eks", "notes.yaml"), "note: mine\n")
 	r := run(t, ".", nil, bin, check...)
 	for _, w := range []string{"extra: " + out + "/bases/old/deployment.yaml", "extra: " + out + "/bases/old/service.yaml", "stale: " + out + "/bases/kustomization.yaml"} {
-		if !strings.Contains(r.stderr, w+"\n") {
-			t.Errorf("a removed component: stderr lacks %q:\n%s", w, r.stderr)
+		if !strings.Contains(r.Stderr, w+"\n") {
+			t.Errorf("a removed component: stderr lacks %q:\n%s", w, r.Stderr)
 		}
 	}
-	if r.code != 1 || strings.Contains(r.stderr, "notes.yaml") || strings.Contains(r.stderr, "README") {
-		t.Errorf("a removed component: exit %d, want 1 and no user file:\n%s", r.code, r.stderr)
+	if r.Code != 1 || strings.Contains(r.Stderr, "notes.yaml") || strings.Contains(r.Stderr, "README") {
+		t.Errorf("a removed component: exit %d, want 1 and no user file:\n%s", r.Code, r.Stderr)
 	}
 
 	mustRun(t, ".", nil, bin, "build", "-f", refSpec, "-f", refSecret, "-o", out)
-	if r := run(t, ".", nil, bin, check...); r.code != 0 || !strings.Contains(r.stdout, "is current") {
-		t.Errorf("current tree: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	if r := run(t, ".", nil, bin, check...); r.Code != 0 || !strings.Contains(r.Stdout, "is current") {
+		t.Errorf("current tree: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 
 	// An edited file is stale, a deleted one missing; nothing is written.
@@ -57,18 +57,18 @@ func TestBuildCheck(t *testing.T) {
 	assertSameFiles(t, "build --check", before, snapshot(t, out))
 	want := []string{"stale: " + out + "/bases/frontend/deployment.yaml", "missing: " + out + "/overlays/gke/ingress.yaml"}
 	changes := 0
-	for _, line := range strings.Split(r.stderr, "\n") {
+	for _, line := range strings.Split(r.Stderr, "\n") {
 		if strings.HasPrefix(line, "stale: ") || strings.HasPrefix(line, "missing: ") || strings.HasPrefix(line, "extra: ") {
 			changes++
 		}
 	}
 	for _, w := range want {
-		if !strings.Contains(r.stderr, w+"\n") {
+		if !strings.Contains(r.Stderr, w+"\n") {
 			t.Errorf("stderr lacks %q", w)
 		}
 	}
-	if r.code != 1 || changes != len(want) {
-		t.Errorf("exit %d, want 1 and exactly the %d changes:\n%s", r.code, len(want), r.stderr)
+	if r.Code != 1 || changes != len(want) {
+		t.Errorf("exit %d, want 1 and exactly the %d changes:\n%s", r.Code, len(want), r.Stderr)
 	}
 	// Put back as generated, the check passes again.
 	writeFile(t, dep, string(data))
@@ -93,14 +93,14 @@ func TestInitAndSchema(t *testing.T) {
 		t.Errorf("vet: %s", out)
 	}
 	writeFile(t, filepath.Join(dir, "stack.yaml"), "mine\n")
-	if r := run(t, dir, nil, bin, "init"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
-		t.Errorf("init over a file: exit %d\n%s", r.code, r.stderr)
+	if r := run(t, dir, nil, bin, "init"); r.Code != 1 || !strings.Contains(r.Stderr, "already exists") {
+		t.Errorf("init over a file: exit %d\n%s", r.Code, r.Stderr)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "stack.yaml")); string(got) != "mine\n" {
 		t.Error("init overwrote stack.yaml")
 	}
-	if r := run(t, dir, nil, bin, "init", "-o", "x.yaml", "--name", "Bad_Name"); r.code != 2 {
-		t.Errorf("bad --name: exit %d", r.code)
+	if r := run(t, dir, nil, bin, "init", "-o", "x.yaml", "--name", "Bad_Name"); r.Code != 2 {
+		t.Errorf("bad --name: exit %d", r.Code)
 	}
 	schema, _ := os.ReadFile("../../schemas/authstack.schema.json")
 	if out := mustRun(t, dir, nil, bin, "schema"); out != string(schema) || len(out) < 1000 {

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 // The binary on bad input: exit 1 with one line per mistake, never a crash,
@@ -53,12 +55,12 @@ func TestBadInputBinary(t *testing.T) {
 		{[]string{"vet", "-f", "d"}, 1},
 	} {
 		r := run(t, dir, nil, bin, tt.args...)
-		if r.code != tt.code {
-			t.Errorf("%v: exit %d, want %d\n%s", tt.args, r.code, tt.code, r.stderr)
+		if r.Code != tt.code {
+			t.Errorf("%v: exit %d, want %d\n%s", tt.args, r.Code, tt.code, r.Stderr)
 		}
 		checkOutput(t, tt.args, r)
 		if tt.code != 0 {
-			for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+			for _, l := range strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n") {
 				if !line.MatchString(l) {
 					t.Errorf("%v: not a one-line error: %q", tt.args, l)
 				}
@@ -77,20 +79,20 @@ func TestBadInputBinary(t *testing.T) {
 	item := func(s string) string { return "- " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n  ") + "\n" }
 	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + item(string(secretYAML)) + item(files["in-field.yaml"])
 	r := runKRM(t, bin, []byte(rl))
-	if r.code != 1 || !strings.Contains(r.stdout, "[redacted]") {
-		t.Errorf("KRM: exit %d, want 1 and a masked result\n%s", r.code, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stdout, "[redacted]") {
+		t.Errorf("KRM: exit %d, want 1 and a masked result\n%s", r.Code, r.Stderr)
 	}
 	// The output holds the Secret item itself; the results must not.
-	if i := strings.Index(r.stdout, "results:"); i < 0 || strings.Contains(r.stdout[i:], secretValue) {
+	if i := strings.Index(r.Stdout, "results:"); i < 0 || strings.Contains(r.Stdout[i:], secretValue) {
 		t.Errorf("KRM: no results, or a result shows the secret")
 	}
-	if strings.Contains(r.stderr, secretValue) {
+	if strings.Contains(r.Stderr, secretValue) {
 		t.Errorf("KRM: stderr shows the secret")
 	}
-	checkOutput(t, []string{"KRM"}, result{stderr: r.stderr})
+	checkOutput(t, []string{"KRM"}, result{Stderr: r.Stderr})
 	r = run(t, dir, []byte(secretValue), bin)
-	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 {
-		t.Errorf("KRM, not a ResourceList: exit %d, want 1 and one line\n%s", r.code, r.stderr)
+	if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("KRM, not a ResourceList: exit %d, want 1 and one line\n%s", r.Code, r.Stderr)
 	}
 }
 
@@ -98,21 +100,13 @@ func TestBadInputBinary(t *testing.T) {
 func runKRM(t *testing.T, bin string, stdin []byte) result {
 	t.Helper()
 	cmd := exec.Command(bin)
-	var out, errb bytes.Buffer
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(stdin), &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{out.String(), errb.String(), code}
+	cmd.Stdin = bytes.NewReader(stdin)
+	return testsupport.Exec(t, cmd)
 }
 
 func checkOutput(t *testing.T, args []string, r result) {
 	t.Helper()
-	out := r.stdout + r.stderr
+	out := r.Stdout + r.Stderr
 	if strings.Contains(out, base64.StdEncoding.EncodeToString([]byte(secretValue))) {
 		t.Errorf("%v: printed the secret's base64", args)
 	}

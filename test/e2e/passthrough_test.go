@@ -89,10 +89,10 @@ func TestPassThrough(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\n")
 
 	r := run(t, ".", nil, bin, "render", "-f", dir, "--target", "eks")
-	if r.code != 0 {
-		t.Fatalf("render: exit %d\n%s", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("render: exit %d\n%s", r.Code, r.Stderr)
 	}
-	rendered := r.stdout
+	rendered := r.Stdout
 	out := map[string]any{}
 	for _, doc := range strings.Split(rendered, "\n---\n") {
 		var o map[string]any
@@ -114,10 +114,10 @@ func TestPassThrough(t *testing.T) {
 		t.Errorf("render has no EKS manifests:\n%s", rendered)
 	}
 	wantWarning := "warning: " + filepath.Join(dir, "smtp.yaml") + ": Secret smtp-credentials is a plain Secret: it is passed through to the output, but a secret's value belongs in a secret manager, not in git"
-	if !strings.Contains(r.stderr, wantWarning) || strings.Count(r.stderr, "plain Secret") != 1 {
-		t.Errorf("render: want one warning for the plain Secret, got:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, wantWarning) || strings.Count(r.Stderr, "plain Secret") != 1 {
+		t.Errorf("render: want one warning for the plain Secret, got:\n%s", r.Stderr)
 	}
-	if strings.Contains(r.stderr, plainValue) {
+	if strings.Contains(r.Stderr, plainValue) {
 		t.Errorf("render printed the plain Secret's value in a warning")
 	}
 
@@ -137,14 +137,14 @@ func TestPassThrough(t *testing.T) {
 		writeFile(t, filepath.Join(dir, "kustomization.yaml"), "resources:\n- "+strings.Join(files, "\n- ")+"\ntransformers:\n- authstack.yaml\n")
 		os.Remove(filepath.Join(dir, "stack.yaml"))
 		k := run(t, ".", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
-		if k.code != 0 {
-			t.Fatalf("%s: kustomize build: exit %d\n%s", what, k.code, k.stderr)
+		if k.Code != 0 {
+			t.Fatalf("%s: kustomize build: exit %d\n%s", what, k.Code, k.Stderr)
 		}
-		if k.stdout != rendered {
+		if k.Stdout != rendered {
 			t.Errorf("%s: kustomize build with the transformer differs from authstack render", what)
 		}
-		if !strings.Contains(k.stderr, "Secret smtp-credentials is a plain Secret") || strings.Contains(k.stderr, plainValue) {
-			t.Errorf("%s: kustomize shows no warning for the plain Secret, or its value:\n%s", what, k.stderr)
+		if !strings.Contains(k.Stderr, "Secret smtp-credentials is a plain Secret") || strings.Contains(k.Stderr, plainValue) {
+			t.Errorf("%s: kustomize shows no warning for the plain Secret, or its value:\n%s", what, k.Stderr)
 		}
 	}
 }

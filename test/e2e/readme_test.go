@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 // snippet is a README code block marked `<!-- test: GROUP KIND [ARG] -->`.
@@ -111,15 +113,15 @@ func TestReadmeSnippets(t *testing.T) {
 
 	checks := map[string]func(dir, stdout string){
 		"cli": func(dir, _ string) {
-			eks := readFile(t, filepath.Join(dir, "eks.yaml"))
+			eks := testsupport.ReadFile(t, filepath.Join(dir, "eks.yaml"))
 			if !strings.Contains(eks, "ingressClassName: alb") || !strings.Contains(eks, "kind: Secret\n") {
 				t.Errorf("cli: eks.yaml lacks the EKS Ingress or the passed-through Secret")
 			}
-			readFile(t, filepath.Join(dir, "deploy", "overlays", "eks", "kustomization.yaml"))
+			testsupport.ReadFile(t, filepath.Join(dir, "deploy", "overlays", "eks", "kustomization.yaml"))
 		},
 		"kpt": func(dir, _ string) {
 			for _, p := range []string{"bases/kustomization.yaml", "overlays/eks/kustomization.yaml", "bases/jwks-purge/job.yaml"} {
-				readFile(t, filepath.Join(dir, p))
+				testsupport.ReadFile(t, filepath.Join(dir, p))
 			}
 		},
 		"kustomize": func(_, stdout string) {
@@ -174,13 +176,4 @@ func TestReadmeSnippets(t *testing.T) {
 			t.Errorf("the container function (AUTHSTACK_TARGET from envs) printed other manifests than --target eks")
 		}
 	}
-}
-
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
 }

@@ -23,12 +23,12 @@ func TestSingleSecretWarning(t *testing.T) {
 		{"render", "-f", filepath.Dir(refSpec), "--target", "eks"},
 	} {
 		r := run(t, ".", nil, bin, args...)
-		if r.code != 0 || !strings.Contains(r.stderr, "warning: "+refSpec+":12:5: "+singleSecretWarning) {
-			t.Errorf("%s: exit %d, no single-secret warning:\n%s", args[0], r.code, r.stderr)
+		if r.Code != 0 || !strings.Contains(r.Stderr, "warning: "+refSpec+":12:5: "+singleSecretWarning) {
+			t.Errorf("%s: exit %d, no single-secret warning:\n%s", args[0], r.Code, r.Stderr)
 		}
 	}
-	if r := run(t, ".", nil, bin, "vet", "-f", "../../examples/versioned"); r.code != 0 || strings.Contains(r.stderr, singleSecretWarning) {
-		t.Errorf("versioned stack: exit %d\n%s", r.code, r.stderr)
+	if r := run(t, ".", nil, bin, "vet", "-f", "../../examples/versioned"); r.Code != 0 || strings.Contains(r.Stderr, singleSecretWarning) {
+		t.Errorf("versioned stack: exit %d\n%s", r.Code, r.Stderr)
 	}
 	spec, err := os.ReadFile(refSpec)
 	if err != nil {
@@ -47,8 +47,8 @@ func TestSingleSecretWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := run(t, ".", []byte(rl.String()), bin, "--target", "minikube")
-	if r.code != 0 || !strings.Contains(r.stdout, "path: spec.auth.secret\n") || !strings.Contains(r.stdout, "message: 'a single BETTER_AUTH_SECRET") {
-		t.Errorf("KRM: exit %d, no warning result on spec.auth.secret:\n%s", r.code, r.stdout)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "path: spec.auth.secret\n") || !strings.Contains(r.Stdout, "message: 'a single BETTER_AUTH_SECRET") {
+		t.Errorf("KRM: exit %d, no warning result on spec.auth.secret:\n%s", r.Code, r.Stdout)
 	}
 }
 
@@ -62,7 +62,7 @@ func TestVersionsListChecked(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "secret.yaml"), "apiVersion: v1\nkind: Secret\nmetadata:\n  name: journal-auth\n  namespace: journal\nstringData:\n  secrets: \"2:"+value+",2:"+value+"0\"\n")
 	r := run(t, ".", nil, bin, "render", "-f", dir, "--target", "gke")
 	want := filepath.Join(dir, "secret.yaml") + ":7:12: stringData.secrets: entry 2 repeats version 2; allowed:"
-	if r.code != 1 || !strings.Contains(r.stderr, want) || strings.Contains(r.stdout+r.stderr, value) {
-		t.Errorf("exit %d, want 1 and %q without the value:\n%s", r.code, want, r.stderr)
+	if r.Code != 1 || !strings.Contains(r.Stderr, want) || strings.Contains(r.Stdout+r.Stderr, value) {
+		t.Errorf("exit %d, want 1 and %q without the value:\n%s", r.Code, want, r.Stderr)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/authstack/authstack/internal/realnode"
+	"github.com/authstack/authstack/internal/testsupport"
 )
 
 const (
@@ -174,14 +175,7 @@ type rendered struct {
 // rest.
 func (e *stackEnv) render(t *testing.T) rendered {
 	t.Helper()
-	cmd := exec.Command(e.bin, "render", "-f", e.dir, "--target", stackTarget)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("authstack render: %v\n%s", err, stderr.String())
-	}
-	out = e.mapImages(t, out)
+	out := e.mapImages(t, []byte(testsupport.Runner{}.MustRun(t, "", nil, e.bin, "render", "-f", e.dir, "--target", stackTarget)))
 	var r rendered
 	var appDocs, migrateDocs []string
 	for _, doc := range strings.Split(string(out), "\n---\n") {

@@ -1,0 +1,102 @@
+package compile
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/authstack/authstack/bases"
+	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/overlays"
+	"github.com/authstack/authstack/schemas"
+)
+
+// templates are the parsed CUE templates: bases/, which every platform
+// shares, and one overlays/<platform>.cue per platform, with the schema
+// whose definitions they use. Together they form one CUE package. spec
+// validates with the schema alone; the templates are this package's.
+type templates struct {
+	shared   []*ast.File          // the schema and the bases
+	overlays map[string]*ast.File // by platform
+}
+
+// loadTemplates parses the embedded templates once per process.
+var loadTemplates = sync.OnceValues(func() (*templates, error) {
+	var shared []*ast.File
+	for _, src := range []struct {
+		dir  string
+		fsys fs.FS
+	}{{"schemas", schemas.FS}, {"bases", bases.FS}} {
+		files, err := parseDir(src.dir, src.fsys)
+		if err != nil {
+			return nil, err
+		}
+		shared = append(shared, files...)
+	}
+	overlayFiles, err := parseDir("overlays", overlays.FS)
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{shared: shared, overlays: map[string]*ast.File{}}
+	for _, f := range overlayFiles {
+		t.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
+	}
+	return t, nil
+})
+
+// parseDir parses the *.cue files of fsys, named dir/<file> in positions.
+func parseDir(dir string, fsys fs.FS) ([]*ast.File, error) {
+	names, err := fs.Glob(fsys, "*.cue")
+	if err != nil {
+		return nil, err
+	}
+	var files []*ast.File
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		f, err := parser.ParseFile(path.Join(dir, name), data)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s", errors.Details(err, nil))
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// packageName is the CUE package of the schema and templates.
+const packageName = "authstack"
+
+// pkg returns the CUE package of the schema, the bases and the overlay
+// files of platforms, evaluated with inputs (such as the templates' "stack")
+// as further fields. Building the package evaluates all of it, so it holds
+// only the overlays asked for, and the inputs are built in rather than
+// filled in afterwards, which would evaluate everything a second time.
+func (t *templates) pkg(platforms []string, inputs ...*ast.Field) (cue.Value, error) {
+	files := slices.Clip(t.shared)
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(platforms))) {
+		f, ok := t.overlays[p]
+		if !ok {
+			return cue.Value{}, fmt.Errorf("no overlay for platform %q", p)
+		}
+		files = append(files, f)
+	}
+	in := &ast.File{Filename: "inputs.cue", Decls: []ast.Decl{&ast.Package{Name: ast.NewIdent(packageName)}}}
+	for _, f := range inputs {
+		in.Decls = append(in.Decls, f)
+	}
+	// A context of its own: a context keeps what it evaluated for as long
+	// as it lives, a shared one for the whole process (16 MiB at 50
+	// components); the inputs come as syntax, so nothing is shared.
+	return spec.BuildPackage(cuecontext.New(), append(files, in))
+}
