@@ -49,10 +49,11 @@ spec:
       health: /health
       expose: /api/v1
   targets:
-    minikube: {}                  # imagePullPolicy: Never by default
-    # eks: {host: NAME.example.com, certificateArn: "arn:aws:acm:…"}
-    # gke: {host: NAME.example.com}
-    # aks: {host: NAME.example.com}
+    # An https URL needs TLS in every environment (docs/platforms.md):
+    minikube: {host: NAME.example.com, tlsSecretName: NAME-tls}   # a kubernetes.io/tls Secret; imagePullPolicy: Never by default
+    # eks: {host: NAME.example.com}   # ACM certificate found by host, or certificateArn: "arn:aws:acm:…"
+    # gke: {host: NAME.example.com}   # Google-managed certificate
+    # aks: {host: NAME.example.com, keyVaultCertificateUri: "https://<vault>.vault.azure.net/certificates/<name>"}
 `
 
 var labelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)

@@ -158,8 +158,9 @@ func TestDeterministic(t *testing.T) {
 	assertSameTree(t, a.Tree, b.Tree)
 	// Targets listed in another order.
 	reordered := load(t, "shop", func(y string) string {
-		i := strings.Index(y, minikubeLine+"\n")
-		return y[:i] + y[i+len(minikubeLine+"\n"):] + minikubeLine + "\n"
+		i := strings.Index(y, "    minikube: ")
+		line := y[i : i+strings.Index(y[i:], "\n")+1]
+		return y[:i] + y[i+len(line):] + line
 	})
 	c := build(t, reordered, s)
 	assertSameTree(t, a.Tree, c.Tree)
@@ -523,7 +524,7 @@ func TestEnvironmentFields(t *testing.T) {
 // A patch kustomize cannot apply is one error on the environment's patches.
 func TestPatchThatDoesNotApply(t *testing.T) {
 	st := load(t, "shop", func(y string) string {
-		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}]}`, 1)
+		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}], url: "http://shop.local"}`, 1)
 	})
 	_, err := compile.Compile(st, []*kyaml.RNode{secret(t, "value", "x")})
 	var errs spec.Errors
@@ -532,5 +533,56 @@ func TestPatchThatDoesNotApply(t *testing.T) {
 	}
 	if got, want := errs[0].Error(), "stack.yaml:36:16: spec.targets.minikube.patches: kustomize cannot apply them: no resource matches strategic merge patch "; !strings.HasPrefix(strings.TrimPrefix(got, "../../examples/shop/"), want) || strings.Contains(got, "\n") {
 		t.Errorf("got %q, want one line starting %q", got, want)
+	}
+}
+
+// createNamespace: false at spec level leaves every environment without its
+// Namespace, and an environment may turn it back on.
+func TestCreateNamespace(t *testing.T) {
+	st := load(t, "shop", func(y string) string {
+		y = strings.Replace(y, "  namespace: shop\n", "  namespace: shop\n  createNamespace: false\n", 1)
+		return strings.Replace(y, minikubeLine, `    minikube: {createNamespace: true, url: "http://shop.local"}`, 1)
+	})
+	res := build(t, st, secret(t, "value", "x"))
+	for _, env := range st.Targets() {
+		has := res.Tree.File("overlays/"+env+"/namespace.yaml") != nil
+		if want := env == "minikube"; has != want {
+			t.Errorf("%s: namespace.yaml written: %v, want %v", env, has, want)
+		}
+	}
+}
+
+// The migration Job runs with the environment's BETTER_AUTH_URL, and the
+// Deployments wait for it in the environment's namespace.
+func TestEnvironmentMigration(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(examples, "versioned", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := load(t, "versioned", func(y string) string {
+		return strings.Replace(y, "    minikube: {host: journal.example.net, tlsSecretName: journal-tls}\n", "    minikube: {url: \"http://journal.local\", namespace: journal-dev}\n", 1)
+	})
+	res := build(t, st, kyaml.MustParse(string(data)))
+	out, err := res.Tree.Render("overlays/minikube")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job *kyaml.RNode
+	for id, o := range objectsOf(t, out) {
+		if o.GetKind() == "Job" && o.GetLabels()["app.kubernetes.io/component"] == "migrate" {
+			job = o
+		}
+		if o.GetKind() == "Deployment" {
+			if a := o.GetAnnotations()["config.kubernetes.io/depends-on"]; !strings.HasPrefix(a, "batch/namespaces/journal-dev/Job/") {
+				t.Errorf("%s depends on %q, want the migration Job in journal-dev", id, a)
+			}
+		}
+	}
+	if job == nil {
+		t.Fatal("no migration Job")
+	}
+	v, err := job.Pipe(kyaml.Lookup("spec", "template", "spec", "containers", "[name=migrate]", "env", "[name=BETTER_AUTH_URL]", "value"))
+	if err != nil || v == nil || strings.TrimSpace(v.MustString()) != "http://journal.local" {
+		t.Errorf("migration Job's BETTER_AUTH_URL: %v %v", v, err)
 	}
 }

@@ -28,6 +28,7 @@ var typed = map[string]func() any{
 	"v1/Namespace":                                  func() any { return &corev1.Namespace{} },
 	"policy/v1/PodDisruptionBudget":                 func() any { return &policyv1.PodDisruptionBudget{} },
 	"networking.k8s.io/v1/Ingress":                  func() any { return &networkingv1.Ingress{} },
+	"networking.k8s.io/v1/IngressClass":             func() any { return &networkingv1.IngressClass{} },
 	"networking.k8s.io/v1/NetworkPolicy":            func() any { return &networkingv1.NetworkPolicy{} },
 	"kustomize.config.k8s.io/v1beta1/Kustomization": func() any { return &types.Kustomization{} },
 }

@@ -26,7 +26,7 @@ metadata:
   name: shop
 spec:
   auth:
-    url: https://shop.example.com
+    url: http://shop.example.com
     secret:
       name: %s
   database:

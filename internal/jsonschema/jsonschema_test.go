@@ -225,6 +225,11 @@ func TestAgreesWithVetOnBadSpecs(t *testing.T) {
 		{"spec.targets.gke.serviceAccount", "shop@example.com", ""},
 		{"spec.targets.aks.clientId", "not-a-guid", ""},
 		{"spec.targets.aks.clientID", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", ""},
+		{"spec.targets.minikube.ingressClassName", "haproxy", ""},
+		{"spec.targets.eks.groupName", "-public", ""},
+		{"spec.targets.aks.keyVaultCertificateUri", "https://example.com/shop", ""},
+		{"spec.targets.eks", map[string]any{}, "cross-field: an https URL needs TLS in every environment"},
+		{"spec.targets.eks.podIdentity", true, "cross-field: podIdentity excludes roleArn"},
 	}
 	for _, tt := range tests {
 		data := mutate(t, tt.path, tt.value)
@@ -254,7 +259,8 @@ func TestAgreesWithVetOnBadSpecs(t *testing.T) {
 		{"metadata.namespace", "shop"},
 		{"spec.namespace", nil},
 		{"spec.auth.secret.revision", "2"},
-		{"spec.targets.eks", map[string]any{}},
+		{"spec.targets.eks", map[string]any{"host": "shop.example.com"}},
+		{"spec.targets.eks.autoMode", true},
 	} {
 		vetErr, schemaErr := verdicts(t, s, "stack.yaml", mutate(t, ok.path, ok.value))
 		if vetErr != nil || schemaErr != nil {

@@ -170,3 +170,35 @@ func TestMissingTargetResult(t *testing.T) {
 		t.Errorf("ok %v, fields %v, results %v", ok, fields, rl.Results)
 	}
 }
+
+// With an environment as the target, the function emits that environment's
+// manifests: its Namespace and its replicas, not another environment's.
+func TestEnvironmentTarget(t *testing.T) {
+	const dir = "../../examples/staging-prod/"
+	for env, want := range map[string]struct {
+		namespace string
+		replicas  int
+	}{"prod": {"store-prod", 4}, "staging": {"store-staging", 1}} {
+		rl, ok := render(t, env, fn.KubeObjects{
+			item(t, testsupport.ReadFile(t, dir+"stack.yaml"), "stack.yaml"),
+			item(t, testsupport.ReadFile(t, dir+"better-auth-secret.yaml"), "better-auth-secret.yaml"),
+		})
+		if !ok {
+			t.Fatalf("%s: %v", env, rl.Results)
+		}
+		var namespaces []string
+		replicas := -1
+		for _, o := range rl.Items {
+			switch {
+			case o.GetKind() == "Namespace":
+				namespaces = append(namespaces, o.GetName())
+			case o.GetKind() == "Deployment" && o.GetName() == "web":
+				n, _, _ := o.NestedInt("spec", "replicas")
+				replicas = n
+			}
+		}
+		if strings.Join(namespaces, ",") != want.namespace || replicas != want.replicas {
+			t.Errorf("%s: Namespaces %v and web replicas %d, want %s and %d", env, namespaces, replicas, want.namespace, want.replicas)
+		}
+	}
+}

@@ -32,7 +32,7 @@ items:
     annotations: {internal.config.kubernetes.io/path: stack.yaml}
   spec:
     auth:
-      url: https://shop.example.com
+      url: http://shop.example.com
       secret: {name: better-auth-secret}
     database:
       url: {name: pg, key: url}

@@ -99,6 +99,7 @@ var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
 	checkMigrate,
 	checkReplicas,
 	checkPatches,
+	checkEnvironments,
 }
 
 // checkRotation keeps the two secret keys apart, allows reencrypt only with

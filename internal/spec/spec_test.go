@@ -20,6 +20,9 @@ const minikubeLine = `    minikube: {url: "http://shop.local", host: shop.local}
 
 const reference = "../../examples/shop/stack.yaml"
 
+// refMinikube is the reference stack's minikube environment, one line.
+const refMinikube = minikubeLine
+
 // mutate returns the reference stack with the value at a dotted path set
 // (nil deletes it).
 func mutate(t *testing.T, path string, value any) []byte {
@@ -124,7 +127,7 @@ func TestValidationErrors(t *testing.T) {
 		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
 		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
-		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, url"},
+		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
 		{"minikube pull policy", "spec.targets.minikube.imagePullPolicy", "Sometimes", "spec.targets.minikube.imagePullPolicy", "Never, IfNotPresent, Always"},
 		{"eks host", "spec.targets.eks.host", "https://shop.example.com", "spec.targets.eks.host", "DNS hostname"},
@@ -225,10 +228,10 @@ func TestErrorLines(t *testing.T) {
 		{"environment on an unknown platform", minikubeLine, minikubeLine + "\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
 		{"environment with another platform's field", minikubeLine, minikubeLine + "\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
-			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
+			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
 		{"platform key on another platform", minikubeLine, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
-			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
+			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
 		// The fields of every environment.
 		{"environment url", minikubeLine, "    minikube: {url: ftp://shop.local}",
 			`stack.yaml:36:21: spec.targets.minikube.url: must be an absolute http:// or https:// URL (got "ftp://shop.local")`},
@@ -242,19 +245,19 @@ func TestErrorLines(t *testing.T) {
 			`stack.yaml:36:27: spec.targets.minikube.namespace: must be a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters (got "Shop_Dev")`},
 		{"createNamespace", minikubeLine, "    minikube: {createNamespace: \"no\"}",
 			`stack.yaml:36:33: spec.targets.minikube.createNamespace: must be true or false (got "no")`},
-		{"replicas of an unknown component", minikubeLine, "    minikube: {replicas: {web: 2}}",
+		{"replicas of an unknown component", minikubeLine, "    minikube: {replicas: {web: 2}, url: \"http://shop.local\"}",
 			`stack.yaml:36:27: spec.targets.minikube.replicas.web: "web" is not a component; allowed: backend-api, frontend`},
 		{"replicas zero", minikubeLine, "    minikube: {replicas: {frontend: 0}}",
 			`stack.yaml:36:37: spec.targets.minikube.replicas.frontend: must be an integer from 1 to 2147483647 (got 0)`},
 		{"patch empty", minikubeLine, "    minikube: {patches: [{patch: \"\"}]}",
 			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must be a non-empty string holding a strategic-merge or JSON 6902 patch in YAML (got "")`},
-		{"patch without its object", minikubeLine, "    minikube: {patches: [{patch: \"spec: {replicas: 3}\"}]}",
+		{"patch without its object", minikubeLine, "    minikube: {patches: [{patch: \"spec: {replicas: 3}\"}], url: \"http://shop.local\"}",
 			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a strategic-merge patch without target must have kind and metadata.name, which select the object it patches`},
-		{"json patch without target", minikubeLine, "    minikube: {patches: [{patch: \"[{op: remove, path: /spec/replicas}]\"}]}",
+		{"json patch without target", minikubeLine, "    minikube: {patches: [{patch: \"[{op: remove, path: /spec/replicas}]\"}], url: \"http://shop.local\"}",
 			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: a JSON 6902 patch (a list of operations) needs target, which selects the objects it patches`},
-		{"json patch operation without path", minikubeLine, "    minikube: {patches: [{target: {kind: Deployment}, patch: \"[{op: remove}]\"}]}",
+		{"json patch operation without path", minikubeLine, "    minikube: {patches: [{target: {kind: Deployment}, patch: \"[{op: remove}]\"}], url: \"http://shop.local\"}",
 			`stack.yaml:36:62: spec.targets.minikube.patches.0.patch: operation 0 of the JSON 6902 patch must be a mapping with op and path`},
-		{"patch not YAML", minikubeLine, "    minikube: {patches: [{patch: \"a: [\"}]}",
+		{"patch not YAML", minikubeLine, "    minikube: {patches: [{patch: \"a: [\"}], url: \"http://shop.local\"}",
 			`stack.yaml:36:34: spec.targets.minikube.patches.0.patch: must hold one YAML document: a strategic-merge patch (a mapping) or a JSON 6902 patch (a list of operations)`},
 		{"patch target field", minikubeLine, "    minikube: {patches: [{target: {kinds: Deployment}, patch: \"[]\"}]}",
 			`stack.yaml:36:36: spec.targets.minikube.patches.0.target.kinds: unknown field "kinds"; allowed: group, version, kind, name, namespace, labelSelector, annotationSelector`},
@@ -523,7 +526,7 @@ kind: AuthStack
 metadata: {name: shop}
 spec:
   auth:
-    url: https://shop.example.com
+    url: http://shop.example.com
     secret: {name: auth, key: legacy, versionsKey: versions}
 ` + extra + `  database: {url: {name: db, key: url}}
   components:
@@ -567,29 +570,11 @@ spec:
 			want: "stack.yaml:8:5: spec.auth.migrate.command: required field is missing\n" +
 				`stack.yaml:8:31: spec.auth.migrate.cmd: unknown field "cmd"; allowed: component, command`},
 	}
-	lines := func(es spec.Errors) string {
-		var out []string
-		for _, e := range es {
-			out = append(out, e.Error())
-		}
-		return strings.Join(out, "\n")
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stacks, err := schema.Stacks("stack.yaml", []byte(tt.doc))
-			if tt.want != "" {
-				es, ok := err.(spec.Errors)
-				if !ok || lines(es) != tt.want {
-					t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, tt.want)
-				}
+			st := expectLines(t, schema, tt.doc, tt.want, tt.warn)
+			if st == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			st := stacks[0]
-			if got := lines(st.Warnings); got != tt.warn {
-				t.Errorf("warnings:\n%s\nwant:\n%s", got, tt.warn)
 			}
 			if st.Spec.Auth.JWKS.Purge != tt.purge {
 				t.Errorf("purge = %q, want %q", st.Spec.Auth.JWKS.Purge, tt.purge)
@@ -613,4 +598,32 @@ func TestTrustedOriginsEnv(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want\n%s", err, want)
 	}
+}
+
+// expectLines validates doc and checks its exact error lines (want); when
+// want is empty, it checks that doc is valid with exactly the warning lines
+// warn and returns the stack.
+func expectLines(t *testing.T, schema *spec.Schema, doc, want, warn string) *spec.Stack {
+	t.Helper()
+	lines := func(es spec.Errors) string {
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Error())
+		}
+		return strings.Join(out, "\n")
+	}
+	stacks, err := schema.Stacks("stack.yaml", []byte(doc))
+	if want != "" {
+		if es, ok := err.(spec.Errors); !ok || lines(es) != want {
+			t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, want)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lines(stacks[0].Warnings); got != warn {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, warn)
+	}
+	return stacks[0]
 }

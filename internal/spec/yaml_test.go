@@ -17,7 +17,7 @@ metadata:
   name: shop
 spec:
   auth:
-    url: https://shop.example.com
+    url: http://shop.example.com
     secret:
       name: better-auth-secret
   database:

@@ -21,6 +21,7 @@ var schemaKinds = []yaml.TypeMeta{
 	{APIVersion: "apps/v1", Kind: "Deployment"},
 	{APIVersion: "batch/v1", Kind: "Job"},
 	{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+	{APIVersion: "networking.k8s.io/v1", Kind: "IngressClass"},
 	{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 	{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 	{APIVersion: "v1", Kind: "Namespace"},

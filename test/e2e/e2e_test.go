@@ -4,12 +4,15 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/authstack/authstack/internal/testsupport"
+	"go.yaml.in/yaml/v3"
 )
 
 const (
@@ -85,6 +88,14 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 		if err != nil || len(overlays) == 0 {
 			t.Fatalf("%s: no overlays: %v", dir, err)
 		}
+		// One overlay per environment, named after it.
+		var names []string
+		for _, o := range overlays {
+			names = append(names, o.Name())
+		}
+		if got, want := strings.Join(names, " "), strings.Join(environments(t, filepath.Join(dir, "stack.yaml")), " "); got != want {
+			t.Errorf("%s: overlays %s, want one per environment: %s", dir, got, want)
+		}
 		for _, o := range overlays {
 			target := o.Name()
 			got := mustRun(t, ".", nil, bin, "render", "-f", dir, "--target", target)
@@ -97,6 +108,24 @@ func TestRenderEqualsKustomizeBuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+// environments are the keys of spec.targets of the spec file, sorted.
+func environments(t *testing.T, spec string) []string {
+	t.Helper()
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Spec struct {
+			Targets map[string]any `yaml:"targets"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		t.Fatalf("%s: %v", spec, err)
+	}
+	return slices.Sorted(maps.Keys(s.Spec.Targets))
 }
 
 // kpt fn render with the binary as an exec function writes the tree into

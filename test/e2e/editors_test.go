@@ -43,6 +43,9 @@ func TestEditorValidatesWithTheModeline(t *testing.T) {
 	text := string(data)
 	bad := filepath.Join(dir, "bad.yaml")
 	badText := strings.Replace(strings.Replace(text, "port: 3000", "port: 80000", 1), "  components:\n", "  componets: {}\n  components:\n", 1)
+	// An environment on eks with a field of minikube's: the schema picks
+	// the environment's fields by its platform.
+	badText = strings.Replace(badText, "  targets:\n", "  targets:\n    staging: {platform: eks, imagePullPolicy: Never}\n", 1)
 	writeFile(t, bad, badText)
 	files := []string{starter, bad}
 	examples := testsupport.Examples(t, "../..")
@@ -71,14 +74,15 @@ func TestEditorValidatesWithTheModeline(t *testing.T) {
 		case !ok:
 			t.Errorf("%s: no verdict", f)
 		case f == bad:
-			want := map[int]string{lineOf(badText, "port: 80000"): "maximum of 65535", lineOf(badText, "componets"): "componets is not allowed"}
+			want := map[int]string{lineOf(badText, "port: 80000"): "maximum of 65535", lineOf(badText, "componets"): "componets is not allowed",
+				lineOf(badText, "imagePullPolicy: Never}"): "imagePullPolicy is not allowed"}
 			for _, d := range v.Diagnostics {
 				if w, ok := want[d.Line]; ok && strings.Contains(d.Message, w) {
 					delete(want, d.Line)
 				}
 			}
-			if len(want) > 0 || len(v.Diagnostics) != 2 {
-				t.Errorf("bad spec: diagnostics %+v, want one at each of the port and the misspelt field", v.Diagnostics)
+			if len(want) > 0 || len(v.Diagnostics) != 3 {
+				t.Errorf("bad spec: diagnostics %+v, want one at each of the port, the misspelt field and the other platform's field", v.Diagnostics)
 			}
 		case len(v.Diagnostics) > 0:
 			t.Errorf("%s: %+v", filepath.Base(f), v.Diagnostics)
