@@ -25,25 +25,23 @@ import (
 //
 // It interprets only what authstack's kustomizations use: resources (files
 // and directories), namespace and inline strategic-merge patches, over the
-// kinds that authstack generates plus pass-through objects in a
-// kustomization without a namespace. It uses kustomize's own pieces where
+// kinds in which a namespace changes only metadata.namespace, plus
+// pass-through objects in a kustomization without a namespace. It uses kustomize's own pieces where
 // the bytes depend on them: the resource reader (kind: List expansion),
 // the strategic-merge filter and its OpenAPI schema, the legacy sort order
 // and the encoding of Resource.AsYAML (see encodeObject). Anything else
-// (another field, an unknown kind under a namespace, a patch without a
+// (another field, a RoleBinding under a namespace, a patch without a
 // unique target, a strategic-merge directive, two objects with one id) is
 // errUnsupported, and Render falls back to krusty, which then gives
 // kustomize's result or error. Tests compare both on every example,
 // environment and generated stack (direct_test.go).
 var errUnsupported = errors.New("not supported by the direct render")
 
-// namespaced are the kinds whose only namespaced field is
-// metadata.namespace, and that kustomize's namespace transformer changes
-// there alone: every kind authstack generates.
-var namespaced = map[string]bool{
-	"Deployment": true, "Service": true, "ServiceAccount": true, "NetworkPolicy": true,
-	"PodDisruptionBudget": true, "Job": true, "Ingress": true, "BackendConfig": true,
-	"ManagedCertificate": true, "FrontendConfig": true, "ConfigMap": true, "Secret": true,
+// otherNamespaceFields are the kinds in which kustomize's namespace
+// transformer changes more than metadata.namespace (its namespace field
+// specs and its RoleBinding subjects): krusty's.
+var otherNamespaceFields = map[string]bool{
+	"APIService": true, "CustomResourceDefinition": true, "RoleBinding": true, "ClusterRoleBinding": true,
 }
 
 // kustomization is the part of kustomization.yaml that the direct render
@@ -128,8 +126,13 @@ func (t *Tree) accumulate(dir string, depth int) ([]*kyaml.RNode, error) {
 				}
 				continue
 			}
-			if !namespaced[o.GetKind()] {
+			if otherNamespaceFields[o.GetKind()] {
 				return nil, errUnsupported
+			}
+			// As kustomize decides, from the same OpenAPI schema: a kind it
+			// does not know is namespaced.
+			if resid.GvkFromNode(o).IsClusterScoped() {
+				continue
 			}
 			if err := o.SetNamespace(k.Namespace); err != nil {
 				return nil, errUnsupported

@@ -167,7 +167,8 @@ func lineDiff(want, got string) string {
 
 // What the direct render does not know, krusty renders: an object in the
 // namespace "default" (which kustomize's ids equate with none), a
-// Component (which kustomize merges differently), a patch
+// Component (which kustomize merges differently), a RoleBinding (whose
+// subjects kustomize's namespace changes too), a patch
 // without a target (krusty's error), an object id given twice (krusty's
 // error). A List among the pass-through objects it expands as kustomize does.
 func TestDirectRenderFallsBack(t *testing.T) {
@@ -196,6 +197,18 @@ func TestDirectRenderFallsBack(t *testing.T) {
 	component.Add("bases/kustomization.yaml", []byte("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- frontend/service.yaml\n"))
 	if _, err := component.RenderDirect("overlays/eks", nil); !errors.Is(err, tree.ErrUnsupported) {
 		t.Errorf("a Component: direct render gave %v, want ErrUnsupported", err)
+	}
+	rb := tree.New()
+	for _, p := range tr.Paths() {
+		rb.Add(p, tr.File(p))
+	}
+	rb.Add("overlays/eks/rb.yaml", []byte("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: rb}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\nsubjects: [{kind: ServiceAccount, name: default}]\n"))
+	rb.Add("overlays/eks/kustomization.yaml", []byte(strings.Replace(string(tr.File("overlays/eks/kustomization.yaml")), "- ../../bases\n", "- ../../bases\n- rb.yaml\n", 1)))
+	if _, err := rb.RenderDirect("overlays/eks", nil); !errors.Is(err, tree.ErrUnsupported) {
+		t.Errorf("a RoleBinding under a namespace: direct render gave %v, want ErrUnsupported", err)
+	}
+	if got, err := rb.Render("overlays/eks"); err != nil || !strings.Contains(string(got), "kind: RoleBinding") {
+		t.Errorf("a RoleBinding under a namespace: Render gave %v", err)
 	}
 	broken := tree.New()
 	for _, p := range tr.Paths() {
