@@ -60,7 +60,7 @@ func main() {
 }
 
 // tuneGC lets the heap grow 5× between collections while it is small, and
-// less as it nears 40 MiB (internal/gctune): a run lives for tens of
+// less as it nears 32 MiB (internal/gctune): a run lives for tens of
 // milliseconds, and at Go's default a render spends a third of its CPU
 // time collecting garbage that exiting frees anyway. GOGC in the
 // environment wins.

@@ -2,14 +2,14 @@
 // is CPU-bound while small and memory-bound when large: GOGC 400 while the
 // live heap is small (a render of a few components lives for tens of
 // milliseconds, and at Go's default a third of its CPU went to collecting
-// garbage that exiting frees anyway), tightening to GOGC 50 as the
+// garbage that exiting frees anyway), tightening to GOGC 25 as the
 // live heap approaches Target, so that the heap stays near Target instead
 // of at five times the live heap (119 MiB of RSS at 50 components with
-// GOGC 400, about 61 MiB with this pace).
+// GOGC 400, 60-62 MiB with this pace).
 //
 // Unlike a memory limit (GOMEMLIMIT), which makes the collector run
 // back to back once the live heap nears it (4-6 s instead of 1 s at 100
-// components with a 40 MiB limit), the heap may always grow to 1.5 times
+// components with a 40 MiB limit), the heap may always grow to 1.25 times
 // the live heap: large inputs cost memory, never a collapse.
 package gctune
 
@@ -25,7 +25,7 @@ const Target = 32 << 20
 
 const (
 	maxPercent = 400
-	minPercent = 50
+	minPercent = 25
 )
 
 // Start sets the pace now and after every collection, unless GOGC is set
@@ -61,7 +61,7 @@ func retune() {
 }
 
 // Percent is the GOGC for a live heap of live bytes: the heap may grow to
-// Target before the next collection, within GOGC 50 to 400.
+// Target before the next collection, within GOGC 25 to 400.
 func Percent(live uint64) int {
 	if live == 0 {
 		return maxPercent

@@ -3,7 +3,7 @@ package gctune
 import "testing"
 
 // The pace: GOGC 400 up to a fifth of Target, then the GOGC that lets the
-// heap grow to Target, never below 50.
+// heap grow to Target, never below 25.
 
 func TestPercent(t *testing.T) {
 	for _, tc := range []struct {
@@ -16,8 +16,9 @@ func TestPercent(t *testing.T) {
 		{8 << 20, 300},
 		{16 << 20, 100},
 		{20 << 20, 60},
-		{32 << 20, 50},
-		{400 << 20, 50},
+		{25 << 20, 28},
+		{32 << 20, 25},
+		{400 << 20, 25},
 	} {
 		if got := Percent(tc.live); got != tc.want {
 			t.Errorf("Percent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
