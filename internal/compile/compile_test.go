@@ -92,6 +92,12 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "staging-prod", kyaml.MustParse(string(data)))
+	// Gateway API routing on every platform (docs/gateway.md).
+	data, err = os.ReadFile(filepath.Join(examples, "gateway", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "gateway", kyaml.MustParse(string(data)))
 }
 
 func golden(t *testing.T, example string, objects ...*kyaml.RNode) {

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
@@ -31,6 +32,11 @@ var typed = map[string]func() any{
 	"networking.k8s.io/v1/IngressClass":             func() any { return &networkingv1.IngressClass{} },
 	"networking.k8s.io/v1/NetworkPolicy":            func() any { return &networkingv1.NetworkPolicy{} },
 	"kustomize.config.k8s.io/v1beta1/Kustomization": func() any { return &types.Kustomization{} },
+	// The Gateway API's own types (sigs.k8s.io/gateway-api, the release of
+	// the CRDs in testdata/crds); their CRDs are checked too, below, since
+	// the Go types also carry experimental-channel fields.
+	"gateway.networking.k8s.io/v1/Gateway":   func() any { return &gatewayv1.Gateway{} },
+	"gateway.networking.k8s.io/v1/HTTPRoute": func() any { return &gatewayv1.HTTPRoute{} },
 }
 
 // The OpenAPI schema that render gives kustomize describes every built-in
@@ -48,7 +54,8 @@ func TestRenderSchemaCoversKinds(t *testing.T) {
 	for gvk := range typed {
 		i := strings.LastIndex(gvk, "/")
 		tm := kyaml.TypeMeta{APIVersion: gvk[:i], Kind: gvk[i+1:]}
-		if tm.Kind == "Kustomization" {
+		// Gateway API objects are custom resources that no overlay patches.
+		if tm.Kind == "Kustomization" || strings.HasPrefix(tm.APIVersion, "gateway.networking.k8s.io/") {
 			continue
 		}
 		if openapi.SchemaForResourceType(tm) == nil {
@@ -66,8 +73,13 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Gateway API routing on every platform.
+	gatewaySecret, err := os.ReadFile(filepath.Join(examples, "gateway", "better-auth-secret.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var streams []struct{ name, data string }
-	for example, s := range map[string]*kyaml.RNode{"shop": secret(t, "v", "x"), "versioned": kyaml.MustParse(string(versionedSecret))} {
+	for example, s := range map[string]*kyaml.RNode{"shop": secret(t, "v", "x"), "versioned": kyaml.MustParse(string(versionedSecret)), "gateway": kyaml.MustParse(string(gatewaySecret))} {
 		st := load(t, example, nil)
 		res := build(t, st, s)
 		for _, p := range res.Tree.Paths() {
@@ -94,13 +106,16 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if newObj, ok := typed[gvk]; ok {
+			newObj, isTyped := typed[gvk]
+			if isTyped {
 				if err := yaml.UnmarshalStrict(doc, newObj()); err != nil {
 					t.Errorf("%s: %s %s: %v", s.name, gvk, n.GetName(), err)
 				}
-				continue
 			}
 			schema, ok := crds[gvk]
+			if isTyped && !ok {
+				continue
+			}
 			if !ok {
 				t.Errorf("%s: %s has neither a Go type nor a CRD in testdata/crds", s.name, gvk)
 				continue
@@ -117,7 +132,9 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"apps/v1/Deployment", "batch/v1/Job", "cloud.google.com/v1/BackendConfig", "networking.gke.io/v1/ManagedCertificate"} {
+	for _, want := range []string{"apps/v1/Deployment", "batch/v1/Job", "cloud.google.com/v1/BackendConfig", "networking.gke.io/v1/ManagedCertificate",
+		"gateway.networking.k8s.io/v1/Gateway", "gateway.networking.k8s.io/v1/HTTPRoute", "networking.gke.io/v1/HealthCheckPolicy",
+		"gateway.k8s.aws/v1/LoadBalancerConfiguration", "gateway.k8s.aws/v1/TargetGroupConfiguration"} {
 		if !kinds[want] {
 			t.Errorf("no %s checked", want)
 		}

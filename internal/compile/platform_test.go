@@ -113,13 +113,14 @@ func TestPlatformFields(t *testing.T) {
 				{"ManagedCertificate/shop", "spec.domains", "- shop.example.com"},
 				{ingress, "spec.tls", ""},
 			}},
+		// With routing: ingress, AKS's default being gateway (docs/gateway.md).
 		{"aks Key Vault certificate", "https://shop.example.com", "aks",
-			"    aks: {host: shop.example.com, keyVaultCertificateUri: " + vaultCert + "}\n", []check{
+			"    aks: {host: shop.example.com, keyVaultCertificateUri: " + vaultCert + ", routing: ingress}\n", []check{
 				{ingress, "metadata.annotations", "kubernetes.azure.com/tls-cert-keyvault-uri: " + vaultCert},
 				{ingress, "spec.tls", "- hosts:\n  - shop.example.com\n  secretName: keyvault-shop"},
 			}},
 		{"aks own certificate", "https://shop.example.com", "aks",
-			"    aks: {host: shop.example.com, tlsSecretName: shop-tls}\n", []check{
+			"    aks: {host: shop.example.com, tlsSecretName: shop-tls, routing: ingress}\n", []check{
 				{ingress, "spec.tls", "- hosts:\n  - shop.example.com\n  secretName: shop-tls"},
 				{ingress, "metadata.annotations", "!keyvault"},
 			}},

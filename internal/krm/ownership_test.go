@@ -77,7 +77,7 @@ func TestOwnership(t *testing.T) {
 		t.Fatalf("first render: %v", rl.Results)
 	}
 	first := files(rl.Items)
-	for _, p := range []string{"bases/mine.yaml", "overlays/prod/kustomization.yaml", ".authstack/generated.yaml", "bases/kustomization.yaml", "overlays/aks/ingress.yaml"} {
+	for _, p := range []string{"bases/mine.yaml", "overlays/prod/kustomization.yaml", ".authstack/generated.yaml", "bases/kustomization.yaml", "overlays/aks/httproute.yaml"} {
 		if first[p] == "" {
 			t.Errorf("first render: no %s", p)
 		}
@@ -112,8 +112,8 @@ func TestOwnership(t *testing.T) {
 		t.Fatalf("render without aks: %v", rl.Results)
 	}
 	third := files(rl.Items)
-	if third["overlays/aks/ingress.yaml"] != "" {
-		t.Error("the dropped target's generated ingress survived")
+	if third["overlays/aks/httproute.yaml"] != "" {
+		t.Error("the dropped target's generated route survived")
 	}
 	if !strings.Contains(third["overlays/aks/kustomization.yaml"], "name: mine-now") {
 		t.Error("a generated file the user edited was removed")

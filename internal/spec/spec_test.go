@@ -127,7 +127,7 @@ func TestValidationErrors(t *testing.T) {
 		{"environment without platform", "spec.targets.openshift", map[string]any{}, "spec.targets.openshift.platform", "missing; one of aks, eks, gke, minikube"},
 		{"unknown platform", "spec.targets.staging", map[string]any{"platform": "openshift"}, "spec.targets.staging.platform", "must be one of aks, eks, gke, minikube"},
 		{"environment name", "spec.targets.Staging_1", map[string]any{"platform": "eks"}, "spec.targets.Staging_1", "DNS-1123 label"},
-		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url"},
+		{"environment field of another platform", "spec.targets.staging", map[string]any{"platform": "eks", "imagePullPolicy": "Never"}, "spec.targets.staging.imagePullPolicy", "allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, routing, gatewayRef, gatewayClassName, url"},
 		{"named environment field", "spec.targets.staging", map[string]any{"platform": "gke", "serviceAccount": "x"}, "spec.targets.staging.serviceAccount", "gserviceaccount.com"},
 		{"minikube pull policy", "spec.targets.minikube.imagePullPolicy", "Sometimes", "spec.targets.minikube.imagePullPolicy", "Never, IfNotPresent, Always"},
 		{"eks host", "spec.targets.eks.host", "https://shop.example.com", "spec.targets.eks.host", "DNS hostname"},
@@ -228,10 +228,10 @@ func TestErrorLines(t *testing.T) {
 		{"environment on an unknown platform", minikubeLine, minikubeLine + "\n    staging:\n      platform: openshift\n      host: x.example.com",
 			`stack.yaml:38:17: spec.targets.staging.platform: must be one of aks, eks, gke, minikube (got "openshift")`},
 		{"environment with another platform's field", minikubeLine, minikubeLine + "\n    staging:\n      platform: eks\n      imagePullPolicy: Never\n      roleArn: x",
-			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
+			`stack.yaml:39:7: spec.targets.staging.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, routing, gatewayRef, gatewayClassName, url, trustedOrigins, namespace, createNamespace, replicas, patches` + "\n" +
 				`stack.yaml:40:16: spec.targets.staging.roleArn: must be an IAM role ARN (arn:aws:iam::<account>:role/<name>) (got "x")`},
 		{"platform key on another platform", minikubeLine, "    minikube:\n      platform: eks\n      imagePullPolicy: Never",
-			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
+			`stack.yaml:38:7: spec.targets.minikube.imagePullPolicy: unknown field "imagePullPolicy"; allowed: host, certificateArn, platform, roleArn, podIdentity, ingressClassName, autoMode, groupName, routing, gatewayRef, gatewayClassName, url, trustedOrigins, namespace, createNamespace, replicas, patches`},
 		// The fields of every environment.
 		{"environment url", minikubeLine, "    minikube: {url: ftp://shop.local}",
 			`stack.yaml:36:21: spec.targets.minikube.url: must be an absolute http:// or https:// URL (got "ftp://shop.local")`},

@@ -59,7 +59,9 @@ func envTLS(env string, e cue.Value, effURL, urlFrom string) []envProblem {
 			isSet = false // podIdentity: false, autoMode: false
 		}
 		set[name] = isSet
-		if a := v.Attribute("tls"); a.Err() == nil {
+		// A gateway-only field is no advice off routing: gateway; set, it
+		// counts (internal/spec/gateway.go reports the misuse once).
+		if a := v.Attribute("tls"); a.Err() == nil && (isSet || !gatewayOnly(e, v)) {
 			arg, _ := a.String(0)
 			fields = append(fields, tlsField{name: name, set: isSet, needsHost: arg == "host", httpsOnly: arg == "https"})
 		}

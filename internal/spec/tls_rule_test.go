@@ -43,7 +43,8 @@ spec:
 		{name: "eks host: ACM discovery", url: https, env: "eks: {host: shop.example.com}"},
 		{name: "gke managed certificate", url: https, env: "gke: {host: shop.example.com}"},
 		{name: "gke own certificate", url: https, env: "gke: {tlsSecretName: shop-tls}"},
-		{name: "aks Key Vault", url: https, env: "aks: {host: shop.example.com, keyVaultCertificateUri: https://kv1.vault.azure.net/certificates/shop}"},
+		// The Ingress's Key Vault integration (a Gateway's needs clientId: docs/gateway.md).
+		{name: "aks Key Vault", url: https, env: "aks: {host: shop.example.com, keyVaultCertificateUri: https://kv1.vault.azure.net/certificates/shop, routing: ingress}"},
 		{name: "minikube own certificate", url: https, env: "minikube: {host: shop.example.com, tlsSecretName: shop-tls, ingressClassName: traefik}"},
 		{name: "minikube over http", url: "http://shop.local", env: "minikube: {host: shop.local}"},
 		{name: "eks host over http", url: "http://shop.example.com", env: "eks: {host: shop.example.com}"},
@@ -53,7 +54,8 @@ spec:
 		{name: "gke without TLS", url: https, env: "gke: {staticIpName: shop-ip}",
 			want: "stack.yaml:12:5: spec.targets.gke: the URL https://shop.example.com" + strings.Replace(noTLS, "%s", "gke", 1) + "add host or tlsSecretName to spec.targets.gke, or use an http:// url"},
 		{name: "aks without TLS", url: https + "/app", env: "aks: {host: shop.example.com}",
-			want: "stack.yaml:12:5: spec.targets.aks: the URL https://shop.example.com/app" + strings.Replace(noTLS, "%s", "aks", 1) + "add keyVaultCertificateUri or tlsSecretName to spec.targets.aks, or use an http:// url"},
+			want: "stack.yaml:12:5: spec.targets.aks: the URL https://shop.example.com/app" + strings.Replace(noTLS, "%s", "aks", 1) + "add keyVaultCertificateUri, gatewayRef or tlsSecretName to spec.targets.aks, or use an http:// url"}, // AKS routes with a Gateway by default
+
 		{name: "minikube without TLS", url: https, env: "minikube: {}",
 			want: "stack.yaml:12:5: spec.targets.minikube: the URL https://shop.example.com" + strings.Replace(noTLS, "%s", "minikube", 1) + "add tlsSecretName to spec.targets.minikube, or use an http:// url"},
 		{name: "a named environment", url: https, env: "prod: {platform: gke, staticIpName: shop-ip}",
@@ -68,7 +70,7 @@ spec:
 			want: "stack.yaml:12:16: spec.targets.minikube.tlsSecretName: tlsSecretName needs host, the name the certificate is served for; add host: shop.example.com"},
 		{name: "IRSA and Pod Identity", url: https, env: "eks: {host: shop.example.com, roleArn: \"arn:aws:iam::123456789012:role/shop\", podIdentity: true}",
 			want: "stack.yaml:12:83: spec.targets.eks.podIdentity: podIdentity and roleArn exclude each other; remove one"},
-		{name: "two certificates", url: https, env: "aks: {host: shop.example.com, keyVaultCertificateUri: https://kv1.vault.azure.net/certificates/shop, tlsSecretName: shop-tls}",
+		{name: "two certificates", url: https, env: "aks: {host: shop.example.com, keyVaultCertificateUri: https://kv1.vault.azure.net/certificates/shop, tlsSecretName: shop-tls, routing: ingress}",
 			want: "stack.yaml:12:35: spec.targets.aks.keyVaultCertificateUri: keyVaultCertificateUri and tlsSecretName exclude each other; remove one"},
 		{name: "minikube class", url: "http://shop.local", env: "minikube: {ingressClassName: haproxy}",
 			want: `stack.yaml:12:34: spec.targets.minikube.ingressClassName: must be one of nginx, traefik (got "haproxy")`},

@@ -95,6 +95,7 @@ func TestConformance(t *testing.T) {
 	c := startCluster(t)
 	t.Run("harness", func(t *testing.T) { testHarness(t, c) })
 	t.Run("dry-run", func(t *testing.T) { testDryRun(t, c, bin) })
+	t.Run("readme-gatewayclasses", func(t *testing.T) { testReadmeGatewayClasses(t, c) })
 	t.Run("rotation", func(t *testing.T) { testRotation(t, c, bin) })
 }
 
@@ -151,6 +152,18 @@ spec:
   healthCheck: {port: "3000"}
 `,
 		want: `.spec.healthCheck.port: expected numeric`,
+	}, {
+		// The Gateway API CRDs' validation rules run (CEL, not only types).
+		name: "gateway listener breaking a CEL rule is rejected",
+		manifest: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: wrong}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, tls: {mode: Terminate, certificateRefs: [{name: x}]}}
+`,
+		want: `tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`,
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,6 +40,10 @@ var statusKinds = map[string]bool{
 	"Job":                     true,
 	"PodDisruptionBudget":     true,
 	"HorizontalPodAutoscaler": true,
+	// Its controller writes its status; without one, the apiserver stores
+	// the CRD's default status (Waiting for controller) on the first
+	// update after the create, which moves resourceVersion.
+	"Gateway": true,
 }
 
 // testRotation runs the secret-rotation lifecycle of the reference stack on

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"time"
 )
@@ -37,6 +38,26 @@ func get(client *http.Client, url string) (string, error) {
 type authClient struct {
 	http *http.Client
 	base string
+	// origin, when set, is sent as the Origin of every POST, as a browser
+	// on the app's URL sends it; Better Auth then checks it against its
+	// trusted origins (BETTER_AUTH_URL's origin and
+	// BETTER_AUTH_TRUSTED_ORIGINS), on sign-up and sign-in too.
+	origin string
+}
+
+// browser returns a client that does what a browser on the app's URL
+// does for what Better Auth checks: every POST carries origin, and cookies
+// live in a cookie jar, which (like a browser) never sends a Secure cookie
+// over plain HTTP, so a session works over http only if Better Auth did not
+// mark its cookie Secure (it does when its base URL is https).
+func (c authClient) browser(origin string) authClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		panic(err) // cookiejar.New fails on no options
+	}
+	hc := *c.http
+	hc.Jar = jar
+	return authClient{http: &hc, base: c.base, origin: origin}
 }
 
 // post sends a JSON body and returns the response and its body.
@@ -50,6 +71,9 @@ func (c authClient) post(path string, body any) (*http.Response, []byte, error) 
 		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.origin != "" {
+		req.Header.Set("Origin", c.origin)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -72,28 +96,42 @@ func (c authClient) signUp(email, password string) error {
 }
 
 // signIn signs in with email and password and returns the session cookie
-// ("name=value"). The cookie is Secure (the app's URL is https), so it is
-// carried by hand rather than by a cookie jar over plain HTTP.
+// ("name=value"). The load client carries it by hand, so that it works
+// whatever the cookie's attributes; signInCheck checks those with a
+// browser client's cookie jar.
 func (c authClient) signIn(email, password string) (string, error) {
-	resp, _, err := c.post("/api/auth/sign-in/email", map[string]string{"email": email, "password": password})
+	ck, err := c.signInCookie(email, password)
 	if err != nil {
 		return "", err
 	}
-	for _, ck := range resp.Cookies() {
-		if strings.HasSuffix(ck.Name, "better-auth.session_token") {
-			return ck.Name + "=" + ck.Value, nil
-		}
-	}
-	return "", errors.New("sign-in set no session cookie")
+	return ck.Name + "=" + ck.Value, nil
 }
 
-// token asks the JWT plugin's /token for a JWT of the session.
+// signInCookie signs in and returns the session cookie as set.
+func (c authClient) signInCookie(email, password string) (*http.Cookie, error) {
+	resp, _, err := c.post("/api/auth/sign-in/email", map[string]string{"email": email, "password": password})
+	if err != nil {
+		return nil, err
+	}
+	for _, ck := range resp.Cookies() {
+		if strings.HasSuffix(ck.Name, "better-auth.session_token") {
+			return ck, nil
+		}
+	}
+	return nil, errors.New("sign-in set no session cookie")
+}
+
+// token asks the JWT plugin's /token for a JWT of the session: the
+// session cookie given ("name=value"), or, when empty, what the client's
+// cookie jar sends.
 func (c authClient) token(cookie string) (string, error) {
 	req, err := http.NewRequest(http.MethodGet, c.base+"/api/auth/token", nil)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Cookie", cookie)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return "", err

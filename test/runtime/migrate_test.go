@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -50,9 +49,9 @@ func migrateTest(t *testing.T, ref *stackEnv, pg *pgServer, imgs testImages) {
 	if got := tables(); got != "" {
 		t.Fatalf("tables before the migration: %q, want none", got)
 	}
-	kubectl(t, e.node, []byte(fmt.Sprintf(restrictedNS, e.ns)), "apply", "-f", "-")
-	kubectl(t, e.node, []byte(dbSecret(e.ns, e.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
 	e.writeInput(t, newSecret(t))
+	e.applyNamespace(t)
+	kubectl(t, e.node, []byte(dbSecret(e.ns, e.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
 
 	start := time.Now()
 	var migrated time.Duration

@@ -22,11 +22,14 @@ import (
 // summary collects the figures of the stage's last line.
 var summary = struct {
 	sync.Mutex
-	ready, pods       int
-	signin            string
-	single, versioned *failures
-	migrate           string // ok, fail, or n/a when not run
-}{signin: "fail", migrate: "n/a"}
+	ready, pods int
+	signin      string
+	// signinURL is the rendered BETTER_AUTH_URL sign-in ran on, and
+	// secureCookie whether its session cookie was Secure.
+	signinURL, secureCookie string
+	single, versioned       *failures
+	migrate                 string // ok, fail, or n/a when not run
+}{signin: "fail", migrate: "n/a", signinURL: "n/a", secureCookie: "n/a"}
 
 // failures of one rotation: sign counts iterations that got no JWT because
 // sign-in or the signing failed, verify the failed verifications of
@@ -47,8 +50,8 @@ func (f *failures) String(kind string) string {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	s := &summary
-	fmt.Printf("runtime: ready=%d/%d signin=%s versioned-failed-sign=%s versioned-failed-verify=%s single-failed-sign=%s single-failed-verify=%s migrate=%s\n",
-		s.ready, s.pods, s.signin, s.versioned.String("sign"), s.versioned.String("verify"), s.single.String("sign"), s.single.String("verify"), s.migrate)
+	fmt.Printf("runtime: ready=%d/%d signin=%s versioned-failed-sign=%s versioned-failed-verify=%s single-failed-sign=%s single-failed-verify=%s migrate=%s signin-url=%s secure-cookie=%s\n",
+		s.ready, s.pods, s.signin, s.versioned.String("sign"), s.versioned.String("verify"), s.single.String("sign"), s.single.String("verify"), s.migrate, s.signinURL, s.secureCookie)
 	os.Exit(code)
 }
 

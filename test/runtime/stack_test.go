@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +54,9 @@ type stackEnv struct {
 	migrated    string
 	migrateDone time.Time
 	legacy      string // the current BETTER_AUTH_SECRET value
+	// authURL is the BETTER_AUTH_URL the render gives every Deployment
+	// (the minikube environment's url); sign-in runs as a browser on it.
+	authURL string
 }
 
 // stackTest deploys the reference stack's minikube render with the local
@@ -75,9 +79,9 @@ func stackTest(t *testing.T, node *realnode.Node, imgs testImages, dir string) {
 	env.db = pg.url("authstack")
 	phase(t, "PostgreSQL up in the node's network namespace", time.Since(start))
 
-	kubectl(t, node, []byte(fmt.Sprintf(restrictedNS, stackNS)), "apply", "-f", "-")
-	kubectl(t, node, []byte(dbSecret(stackNS, env.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
 	env.writeInput(t, newSecret(t))
+	env.applyNamespace(t)
+	kubectl(t, node, []byte(dbSecret(stackNS, env.db)), "apply", "--server-side", "--field-manager=user", "-f", "-")
 
 	start = time.Now()
 	env.deploy(t, nil)
@@ -168,6 +172,13 @@ type rendered struct {
 	migrate     []byte
 	migrateName string
 	hasSecret   bool // the auth Secret is among the documents
+	// namespace is the rendered Namespace (also in app), nsName its name
+	// and nsLabels its labels; authURL the BETTER_AUTH_URL of every
+	// Deployment.
+	namespace []byte
+	nsName    string
+	nsLabels  map[string]string
+	authURL   string
 }
 
 // render runs `authstack render --target minikube` and maps the images.
@@ -188,6 +199,12 @@ func (e *stackEnv) render(t *testing.T) rendered {
 		}
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			t.Fatalf("rendered document: %v", err)
+		}
+		if meta.Kind == "Namespace" {
+			if r.namespace != nil {
+				t.Fatalf("two Namespaces rendered: %s, %s", r.nsName, meta.Metadata.Name)
+			}
+			r.namespace, r.nsName, r.nsLabels = []byte(doc), meta.Metadata.Name, meta.Metadata.Labels
 		}
 		secret := meta.Kind == "Secret" && meta.Metadata.Name == "better-auth-secret"
 		r.hasSecret = r.hasSecret || secret
@@ -213,12 +230,46 @@ func (e *stackEnv) render(t *testing.T) rendered {
 	if (e.migrate != "") != (r.migrateName != "") {
 		t.Fatalf("spec.auth.migrate %q, rendered migration Job %q", e.migrate, r.migrateName)
 	}
+	urls := map[string]bool{}
+	for _, m := range authURLLine.FindAllSubmatch(out, -1) {
+		urls[string(m[1])] = true
+	}
+	if len(urls) != 1 {
+		t.Fatalf("rendered BETTER_AUTH_URL values %v, want one", urls)
+	}
+	for u := range urls {
+		r.authURL = u
+	}
 	r.app = []byte(strings.Join(appDocs, "\n---\n"))
 	r.migrate = []byte(strings.Join(migrateDocs, "\n---\n"))
 	return r
 }
 
-var imageLine = regexp.MustCompile(`(?m)^(\s*image: )(\S+)$`)
+var (
+	imageLine   = regexp.MustCompile(`(?m)^(\s*image: )(\S+)$`)
+	authURLLine = regexp.MustCompile(`(?m)^\s*- name: BETTER_AUTH_URL\n\s*value: (\S+)$`)
+)
+
+// applyNamespace renders the stack and applies the Namespace the render
+// emits (the environment's, labelled restricted), as the first apply on a
+// fresh cluster does, so that the Secrets the stack reads can be created
+// in it and everything runs under the output's own Pod Security labels.
+// It records the rendered BETTER_AUTH_URL.
+func (e *stackEnv) applyNamespace(t *testing.T) {
+	t.Helper()
+	r := e.render(t)
+	if r.nsName != e.ns {
+		t.Fatalf("rendered Namespace %q, want %q (the environment's namespace)", r.nsName, e.ns)
+	}
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		if v := r.nsLabels["pod-security.kubernetes.io/"+mode]; v != "restricted" {
+			t.Fatalf("rendered Namespace %s: pod-security.kubernetes.io/%s=%q, want restricted", r.nsName, mode, v)
+		}
+	}
+	kubectl(t, e.node, r.namespace, "apply", "--server-side", "--field-manager="+fieldManager, "--validate=strict", "-f", "-")
+	e.authURL = r.authURL
+	t.Logf("rendered Namespace %s applied (enforce=restricted); rendered BETTER_AUTH_URL %s", r.nsName, r.authURL)
+}
 
 // mapImages replaces every image of the render by its local image; it
 // fails on an image it cannot map, so that nothing is ever pulled.
@@ -371,9 +422,13 @@ const (
 	loadPassword = "test-only-password-1" // a test user of a throwaway database
 )
 
-// signInCheck: the health endpoints answer through both Services, a user
-// signs up and in through the frontend Service, and a JWT from /token
-// verifies against /jwks.
+// signInCheck: the health endpoints answer through both Services, and, as
+// a browser on the rendered BETTER_AUTH_URL (over the plain HTTP of the
+// frontend Service, as minikube serves it): a user signs up and in with
+// that URL's origin (a request from another origin is refused, so the
+// origin really is checked), the session cookie is not Secure when the URL
+// is http and the cookie jar carries it to /token, and the JWT verifies
+// against /jwks.
 func signInCheck(t *testing.T, e *stackEnv, c authClient) {
 	if _, err := get(c.http, e.serviceURL(t, apiSvc, apiPort)+"/health"); err != nil {
 		t.Fatalf("backend-api Service: %v", err)
@@ -381,19 +436,41 @@ func signInCheck(t *testing.T, e *stackEnv, c authClient) {
 	if _, err := get(c.http, c.base+"/api/health"); err != nil {
 		t.Fatalf("frontend Service: %v", err)
 	}
-	if err := c.signUp(loadEmail, loadPassword); err != nil {
-		t.Fatalf("sign-up: %v", err)
+	u, err := url.Parse(e.authURL)
+	if err != nil || u.Host == "" {
+		t.Fatalf("rendered BETTER_AUTH_URL %q: not a URL", e.authURL)
 	}
-	if _, err := c.signIn(loadEmail, "wrong-password"); err == nil {
+	origin := u.Scheme + "://" + u.Host
+	b := c.browser(origin)
+	if err := b.signUp(loadEmail, loadPassword); err != nil {
+		t.Fatalf("sign-up with Origin %s: %v", origin, err)
+	}
+	// The same origin with the other scheme is not trusted.
+	other := "https://" + u.Host
+	if u.Scheme == "https" {
+		other = "http://" + u.Host
+	}
+	if _, err := c.browser(other).signIn(loadEmail, loadPassword); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("sign-in with Origin %s (untrusted): %v, want 403", other, err)
+	}
+	if _, err := b.signIn(loadEmail, "wrong-password"); err == nil {
 		t.Fatal("sign-in with a wrong password succeeded")
 	}
-	cookie, err := c.signIn(loadEmail, loadPassword)
+	ck, err := b.signInCookie(loadEmail, loadPassword)
 	if err != nil {
-		t.Fatalf("sign-in: %v", err)
+		t.Fatalf("sign-in with Origin %s: %v", origin, err)
 	}
-	tok, err := c.token(cookie)
+	if e.summarize {
+		summary.Lock()
+		summary.signinURL, summary.secureCookie = e.authURL, fmt.Sprint(ck.Secure)
+		summary.Unlock()
+	}
+	if ck.Secure && u.Scheme == "http" {
+		t.Fatalf("session cookie %s is Secure with BETTER_AUTH_URL %s: a browser drops it over http", ck.Name, e.authURL)
+	}
+	tok, err := b.token("") // the cookie jar's cookies only
 	if err != nil {
-		t.Fatalf("token: %v", err)
+		t.Fatalf("token with the cookie jar's session (cookie %s, Secure=%v): %v", ck.Name, ck.Secure, err)
 	}
 	keys, err := c.jwks()
 	if err != nil {
@@ -402,6 +479,8 @@ func signInCheck(t *testing.T, e *stackEnv, c authClient) {
 	if err := verifyJWT(tok, keys, time.Now()); err != nil {
 		t.Fatalf("JWT from /token does not verify against /jwks: %v", err)
 	}
+	t.Logf("signed in as a browser on %s over http://%s: Origin trusted, cookie %s Secure=%v carried by the cookie jar, JWT verified",
+		e.authURL, strings.TrimPrefix(c.base, "http://"), ck.Name, ck.Secure)
 	if e.summarize {
 		summary.Lock()
 		summary.signin = "ok"
