@@ -65,8 +65,10 @@ test-fuzz:
 	done
 
 # The binary next to the real kustomize and kpt.
+# Then a smoke run of the benchmark script (one run of each case, tiny sizes).
 test-e2e: build tools
 	AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) go test -count=1 ./test/e2e/
+	RUNS=1 RSS_RUNS=1 SIZES=2 KRM_ITEMS=300 BUILD_N=2 AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) hack/bench.sh >/dev/null
 
 # deploy/flux built by Flux's own kustomize code (a module of its own, so
 # that Flux's dependencies stay out of authstack's go.mod).
@@ -75,10 +77,11 @@ test: test-flux
 test-flux: build
 	cd test/flux && go vet . && AUTHSTACK_BIN=$(AUTHSTACK_BIN) go test -count=1 .
 
-# Go benchmark, then whole-process time and peak RSS of render against
-# kustomize build of the same overlay.
+# Go benchmarks (BenchmarkScale: each step at 2-100 components), then
+# whole-process time and peak RSS against kustomize build of the same
+# overlay at scale, as a markdown table (hack/bench.sh; RUNS, SIZES…).
 bench: build tools
-	go test -run '^$$' -bench . -benchmem -count 5 ./internal/compile/ | tee $(CACHE)/bench.txt
+	go test -run '^$$' -bench . -benchmem -count 1 ./internal/compile/ | tee $(CACHE)/bench.txt
 	@AUTHSTACK_BIN=$(AUTHSTACK_BIN) KUSTOMIZE=$(KUSTOMIZE) hack/bench.sh
 
 clean:

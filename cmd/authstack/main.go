@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/gctune"
 	"github.com/authstack/authstack/internal/krm"
 	"github.com/authstack/authstack/internal/redact"
 	buildinfo "github.com/authstack/authstack/internal/version"
@@ -59,16 +59,12 @@ func main() {
 	}
 }
 
-// tuneGC lets the heap grow 5× between collections instead of 2×: a run
-// lives for tens of milliseconds, and at Go's default a render spends a
-// third of its CPU time collecting garbage that exiting frees anyway. The
-// reference stack's render still peaks below 40 MiB. GOGC in the
+// tuneGC lets the heap grow 5× between collections while it is small, and
+// less as it nears 32 MiB (internal/gctune): a run lives for tens of
+// milliseconds, and at Go's default a render spends a third of its CPU
+// time collecting garbage that exiting frees anyway. GOGC in the
 // environment wins.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
-}
+func tuneGC() { gctune.Start() }
 
 // newRootCommand returns authstack's commands, which compile with src.
 func newRootCommand(src *sources) *cobra.Command {

@@ -1,6 +1,7 @@
 package compile_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/authstack/authstack/internal/compile"
 	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/stackgen"
 )
 
 // BenchmarkRenderEKS is `authstack render --target eks` of the reference
@@ -35,5 +37,67 @@ func BenchmarkRenderEKS(b *testing.B) {
 		if _, err := res.Tree.Render("overlays/eks"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkScale splits `authstack render --target eks` of generated stacks
+// of n components into its steps, for profiles:
+//
+//	go test -run '^$' -bench Scale/n=50 -cpuprofile cpu.out ./internal/compile
+func BenchmarkScale(b *testing.B) {
+	ref, err := os.ReadFile("../../examples/shop/stack.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	objects := []*kyaml.RNode{secret(b, "bench-secret", "x")}
+	schema, err := spec.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{2, 10, 50, 100} {
+		data, err := stackgen.Stack(ref, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stacks, err := schema.Stacks("stack.yaml", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := compile.Compile(stacks[0], objects, "eks")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("n=%d/validate", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := schema.Stacks("stack.yaml", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/compile", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := compile.Compile(stacks[0], objects, "eks"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/compile-all", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := compile.Compile(stacks[0], objects); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/render", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := res.Tree.Render("overlays/eks"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -277,6 +277,11 @@ func patchList(v cue.Value) ([]patch, error) {
 }
 
 func encode(v cue.Value) ([]byte, error) {
+	if useDirect {
+		if data, ok := encodeDirect(v); ok {
+			return data, nil
+		}
+	}
 	data, err := cueyaml.Encode(v)
 	if err != nil {
 		// A template that cannot be made concrete is a bug in authstack, not

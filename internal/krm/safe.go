@@ -65,6 +65,9 @@ func RunWith(schema *spec.Schema, target string, log io.Writer, in []byte) (out 
 			out, err = nil, errors.New("authstack failed on this input (an internal error: please report it with the ResourceList)")
 		}
 	}()
+	if out, ok, err := runStream(target, log, in); ok {
+		return out, err
+	}
 	rl, err := fn.ParseResourceList(in)
 	if err != nil {
 		return nil, fmt.Errorf("standard input: found no ResourceList, allowed: a %s (%s) whose items are Kubernetes objects", kio.ResourceListKind, kio.ResourceListAPIVersion)
@@ -74,7 +77,7 @@ func RunWith(schema *spec.Schema, target string, log io.Writer, in []byte) (out 
 		return nil, fmt.Errorf("write ResourceList: %w", err)
 	}
 	if !ok {
-		return out, errors.New("error: function failure")
+		return out, errFunctionFailure
 	}
 	return out, nil
 }

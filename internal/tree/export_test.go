@@ -1,9 +1,38 @@
 package tree
 
+import "sigs.k8s.io/kustomize/kyaml/openapi"
+
 // SetStep replaces the hook called before each change a write makes to the
 // disk, and returns a function that restores it.
 func SetStep(f func(string) error) (restore func()) {
 	old := step
 	step = f
 	return func() { step = old }
+}
+
+// ErrUnsupported is the direct render's "use krusty".
+var ErrUnsupported = errUnsupported
+
+// RenderDirect renders as RenderWith does, with the direct render only.
+func (t *Tree) RenderDirect(dir string, extra []byte) ([]byte, error) {
+	renderMu.Lock()
+	defer renderMu.Unlock()
+	if err := openapi.SetSchema(nil, openAPISchema, true); err != nil {
+		return nil, err
+	}
+	defer openapi.ResetOpenAPI()
+	return t.renderDirect(dir, extra)
+}
+
+// RenderKrusty renders as RenderWith does, with krusty only.
+func (t *Tree) RenderKrusty(dir string, extra []byte) ([]byte, error) {
+	return t.render(dir, extra, false)
+}
+
+// SlowEncodes is the number of objects that the direct render encoded the
+// slow way, through JSON, so far.
+func SlowEncodes() int {
+	renderMu.Lock()
+	defer renderMu.Unlock()
+	return slowEncodes
 }

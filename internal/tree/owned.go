@@ -14,6 +14,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -70,7 +71,13 @@ func (t *Tree) Sum(p string) (string, error) {
 	if sum, ok := t.sums[p]; ok {
 		return sum, nil
 	}
-	sum, err := Sum(t.files[p])
+	var sum string
+	var err error
+	if nodes, ok := t.nodes[p]; ok {
+		sum, err = sumNodes(nodes)
+	} else {
+		sum, err = Sum(t.files[p])
+	}
 	if err != nil {
 		return "", fmt.Errorf("generated %s: %w", p, err)
 	}
@@ -156,14 +163,37 @@ func Sum(data []byte) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if doc == nil {
-			continue
-		}
-		if m, ok := doc.(map[string]any); ok {
-			stripTransient(m)
-		}
-		docs = append(docs, doc)
+		docs = appendDoc(docs, doc)
 	}
+	return sumDocs(docs)
+}
+
+// sumNodes is Sum of the file that Format wrote from nodes, without
+// parsing it: the nodes decode to what the file's text decodes to (a test
+// compares both for every file of the examples' trees).
+func sumNodes(nodes []*kyaml.RNode) (string, error) {
+	var docs []any
+	for _, n := range nodes {
+		var doc any
+		if err := n.YNode().Decode(&doc); err != nil {
+			return "", err
+		}
+		docs = appendDoc(docs, doc)
+	}
+	return sumDocs(docs)
+}
+
+func appendDoc(docs []any, doc any) []any {
+	if doc == nil {
+		return docs
+	}
+	if m, ok := doc.(map[string]any); ok {
+		stripTransient(m)
+	}
+	return append(docs, doc)
+}
+
+func sumDocs(docs []any) (string, error) {
 	var v any = docs
 	if len(docs) == 1 {
 		v = docs[0]

@@ -1,11 +1,5 @@
 package tree
 
-import (
-	"bytes"
-	"maps"
-	"path"
-)
-
 // inputDir is where RenderWith puts the input objects, beside bases/ and
 // overlays/ in a copy of the tree held only in memory.
 const inputDir = "authstack-input"
@@ -16,11 +10,5 @@ const inputDir = "authstack-input"
 // runs authstack as a transformer: one stream, ordered as kustomize orders
 // it, with the objects in their own namespaces.
 func (t *Tree) RenderWith(dir string, objects []byte) ([]byte, error) {
-	if len(bytes.TrimSpace(objects)) == 0 {
-		return t.Render(dir)
-	}
-	w := &Tree{files: maps.Clone(t.files)}
-	w.Add(path.Join(inputDir, "objects.yaml"), objects)
-	w.Add(path.Join(inputDir, "kustomization.yaml"), []byte("resources:\n- "+path.Join("..", dir)+"\n- objects.yaml\n"))
-	return w.Render(inputDir)
+	return t.render(dir, objects, true)
 }

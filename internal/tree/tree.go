@@ -5,7 +5,9 @@
 package tree
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -16,21 +18,31 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Tree maps slash-separated relative paths to file contents.
 type Tree struct {
 	files map[string][]byte
 	sums  map[string]string // Sum of files, computed once (owned.go)
+	// nodes are the objects of files that came from Format, as it wrote
+	// them: the direct render copies them instead of parsing the files.
+	nodes map[string][]*kyaml.RNode
 }
 
 // New returns an empty tree.
-func New() *Tree { return &Tree{files: map[string][]byte{}} }
+func New() *Tree { return &Tree{files: map[string][]byte{}, nodes: map[string][]*kyaml.RNode{}} }
 
 // Add puts a file into the tree, replacing any file at the same path.
 func (t *Tree) Add(p string, data []byte) {
-	t.files[path.Clean(p)] = data
-	delete(t.sums, path.Clean(p))
+	p = path.Clean(p)
+	t.files[p] = data
+	delete(t.sums, p)
+	if nodes := formattedNodes(data); nodes != nil {
+		t.nodes[p] = nodes
+	} else {
+		delete(t.nodes, p)
+	}
 }
 
 // File returns the contents of one file, or nil.
@@ -79,20 +91,44 @@ var renderMu sync.Mutex
 // and returns the final manifests as a YAML stream. It may be called from
 // several goroutines: renders take turns around kyaml's process-wide schema.
 func (t *Tree) Render(dir string) ([]byte, error) {
+	return t.render(dir, nil, true)
+}
+
+// render renders dir, with the YAML stream extra added beside it as
+// RenderWith does, directly when direct is set and the tree allows
+// (direct.go), else with krusty.
+func (t *Tree) render(dir string, extra []byte, direct bool) ([]byte, error) {
 	renderMu.Lock()
 	defer renderMu.Unlock()
-	fsys := filesys.MakeFsInMemory()
-	for p, data := range t.files {
-		if err := fsys.WriteFile("/"+p, data); err != nil {
-			return nil, fmt.Errorf("render %s: %w", dir, err)
-		}
-	}
 	// krusty keeps this schema: it replaces the schema only for a
 	// kustomization with an openapi field, and ours have none.
 	if err := openapi.SetSchema(nil, openAPISchema, true); err != nil {
 		return nil, fmt.Errorf("render %s: %w", dir, err)
 	}
 	defer openapi.ResetOpenAPI()
+	if direct {
+		if out, err := t.renderDirect(dir, extra); err == nil {
+			return out, nil
+		}
+	}
+	if len(bytes.TrimSpace(extra)) > 0 {
+		w := &Tree{files: maps.Clone(t.files), nodes: map[string][]*kyaml.RNode{}}
+		w.Add(path.Join(inputDir, "objects.yaml"), extra)
+		w.Add(path.Join(inputDir, "kustomization.yaml"), []byte("resources:\n- "+path.Join("..", dir)+"\n- objects.yaml\n"))
+		return w.krusty(inputDir)
+	}
+	return t.krusty(dir)
+}
+
+// krusty runs kustomize's krusty over dir. The caller holds renderMu and
+// has set the OpenAPI schema.
+func (t *Tree) krusty(dir string) ([]byte, error) {
+	fsys := filesys.MakeFsInMemory()
+	for p, data := range t.files {
+		if err := fsys.WriteFile("/"+p, data); err != nil {
+			return nil, fmt.Errorf("render %s: %w", dir, err)
+		}
+	}
 	// The options of `kustomize build` without flags: same order, same bytes.
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionUnspecified

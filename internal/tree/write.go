@@ -111,6 +111,9 @@ func (t *Tree) Write(dir string) error {
 	if err != nil {
 		return err
 	}
+	if len(p.Put) == 0 && len(p.Remove) == 0 {
+		return nil // every file, the manifest too, is already as it will be
+	}
 	if err := stage(dir, p, files); err != nil {
 		// Nothing outside the staging directory changed.
 		os.RemoveAll(filepath.Join(dir, stagingDir))
@@ -169,6 +172,7 @@ type fileState struct {
 	exists  bool
 	regular bool
 	sum     string // "" if the file is not YAML
+	same    bool   // it holds exactly the bytes asked about
 }
 
 // inspect says what is at name. A file that holds exactly like, whose sum
@@ -189,7 +193,7 @@ func inspect(name string, like []byte, likeSum string) (fileState, error) {
 		return fileState{}, err
 	}
 	if like != nil && bytes.Equal(data, like) {
-		return fileState{exists: true, regular: true, sum: likeSum}, nil
+		return fileState{exists: true, regular: true, sum: likeSum, same: true}, nil
 	}
 	sum, _ := Sum(data) // a file that is not YAML is nobody's output
 	return fileState{exists: true, regular: true, sum: sum}, nil
@@ -274,6 +278,9 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 		default:
 			problems = append(problems, name+" exists and authstack did not generate it")
 			continue
+		}
+		if st.same {
+			continue // nothing to write: a rebuild of an unchanged tree writes nothing
 		}
 		p.Put = append(p.Put, putOp{Path: rel, Staged: strconv.Itoa(i), Old: st.sum, New: newSum})
 	}

@@ -450,3 +450,39 @@ func TestWriteFailsAtEveryStep(t *testing.T) {
 		}
 	}
 }
+
+// A rebuild of an unchanged tree changes nothing on disk: no step at all;
+// one changed file is the only file staged, with the manifest.
+func TestWriteUnchangedWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	tr := compiled(t, "shop")
+	if err := tr.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	restore := tree.SetStep(func(s string) error { steps = append(steps, s); return nil })
+	defer restore()
+	if err := tr.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) > 0 {
+		t.Fatalf("rebuilding an unchanged tree took steps %v", steps)
+	}
+	tr.Add("bases/frontend/service.yaml", []byte(strings.Replace(string(tr.File("bases/frontend/service.yaml")), "protocol: TCP", "protocol: UDP", 1)))
+	if err := tr.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	var staged []string
+	for _, s := range steps {
+		if strings.HasPrefix(s, "stage ") {
+			staged = append(staged, strings.TrimPrefix(s, "stage "))
+		}
+	}
+	if want := []string{"bases/frontend/service.yaml", tree.ManifestPath, "plan"}; strings.Join(staged, " ") != strings.Join(want, " ") {
+		t.Errorf("staged %v, want %v", staged, want)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "bases/frontend/service.yaml"))
+	if err != nil || !strings.Contains(string(got), "protocol: UDP") {
+		t.Errorf("the changed file was not written: %v", err)
+	}
+}

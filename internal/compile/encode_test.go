@@ -1,0 +1,77 @@
+package compile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/authstack/authstack/internal/spec"
+	"github.com/authstack/authstack/internal/stackgen"
+)
+
+// encodeDirect writes every file of every example's tree, and of generated
+// stacks, as the detour through cue's YAML encoder does, and it does so
+// itself for every object (no fallback).
+func TestEncodeDirectAsCue(t *testing.T) {
+	schema, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type input struct {
+		name string
+		data []byte
+	}
+	var inputs []input
+	files, err := filepath.Glob("../../examples/*/stack.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no examples", err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, input{f, data})
+	}
+	ref, err := os.ReadFile("../../examples/shop/stack.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 7} {
+		data, err := stackgen.Stack(ref, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, input{"generated", data})
+	}
+	for _, in := range inputs {
+		stacks, err := schema.Stacks(in.name, in.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range stacks {
+			calls, misses := directCalls, directMisses
+			direct, err := CompileWithHash(st, "0123456789")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if directCalls == calls || directMisses != misses {
+				t.Errorf("%s: %d of %d objects not encoded directly", in.name, directMisses-misses, directCalls-calls)
+			}
+			useDirect = false
+			detour, err := CompileWithHash(st, "0123456789")
+			useDirect = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := direct.Paths(), detour.Paths(); len(a) != len(b) {
+				t.Fatalf("%s: %d files, want %d", in.name, len(a), len(b))
+			}
+			for _, p := range detour.Paths() {
+				if got, want := string(direct.File(p)), string(detour.File(p)); got != want {
+					t.Errorf("%s: %s:\n%s\nwant:\n%s", in.name, p, got, want)
+				}
+			}
+		}
+	}
+}

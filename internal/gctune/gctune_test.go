@@ -1,0 +1,27 @@
+package gctune
+
+import "testing"
+
+// The pace: GOGC 400 up to a fifth of Target, then the GOGC that lets the
+// heap grow to Target, never below 25.
+
+func TestPercent(t *testing.T) {
+	for _, tc := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 400},
+		{1 << 20, 400},
+		{6 << 20, 400},
+		{8 << 20, 300},
+		{16 << 20, 100},
+		{20 << 20, 60},
+		{25 << 20, 28},
+		{32 << 20, 25},
+		{400 << 20, 25},
+	} {
+		if got := Percent(tc.live); got != tc.want {
+			t.Errorf("Percent(%d MiB) = %d, want %d", tc.live>>20, got, tc.want)
+		}
+	}
+}
