@@ -62,7 +62,7 @@ func run(cmd *cobra.Command, src *sources, files []string, opts compile.Input) (
 // printWarning prints a warning in the CLI's form: a field's position, or
 // the file of the object it is about.
 func printWarning(w io.Writer, d compile.Diagnostic) {
-	var fieldErrs spec.Errors
+	var fieldErrs spec.Diagnostics
 	switch {
 	case errors.As(d.Err, &fieldErrs):
 		for _, e := range fieldErrs {
@@ -78,7 +78,7 @@ func printWarning(w io.Writer, d compile.Diagnostic) {
 // cliError is an error diagnostic as the CLI prints it: field errors carry
 // their file, other errors about a stack get the stack's file.
 func cliError(d compile.Diagnostic) error {
-	var fieldErrs spec.Errors
+	var fieldErrs spec.Diagnostics
 	if errors.As(d.Err, &fieldErrs) || d.Stack == nil {
 		return d.Err
 	}

@@ -65,7 +65,7 @@ func checkPatchesApply(st *spec.Stack, t *tree.Tree, envs []string) error {
 	if len(envs) == 0 {
 		envs = st.Targets()
 	}
-	var errs spec.Errors
+	var errs spec.Diagnostics
 	for _, env := range envs {
 		if own, _ := st.Patches(env); len(own) == 0 {
 			continue

@@ -534,7 +534,7 @@ func TestPatchThatDoesNotApply(t *testing.T) {
 		return strings.Replace(y, minikubeLine, `    minikube: {patches: [{patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: nope}, spec: {replicas: 3}}"}], url: "http://shop.local"}`, 1)
 	})
 	_, err := compile.Compile(st, []*kyaml.RNode{secret(t, "value", "x")})
-	var errs spec.Errors
+	var errs spec.Diagnostics
 	if !errors.As(err, &errs) || len(errs) != 1 {
 		t.Fatalf("got %v, want one field error", err)
 	}

@@ -78,7 +78,7 @@ type Diagnostic struct {
 	Severity Severity
 	Stack    *spec.Stack
 	Object   *kyaml.RNode
-	// Err is the problem: spec.Errors for problems with fields of the
+	// Err is the problem: spec.Diagnostics for problems with fields of the
 	// stack, which carry their position; any other error otherwise.
 	Err error
 }

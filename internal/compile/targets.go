@@ -16,7 +16,7 @@ import (
 // Compile calls it, so the CLI and the KRM function refuse a missing
 // environment alike.
 func CheckTargets(st *spec.Stack, targets []string) error {
-	var errs spec.Errors
+	var errs spec.Diagnostics
 	for _, t := range targets {
 		if slices.Contains(st.Targets(), t) {
 			continue

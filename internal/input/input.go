@@ -170,10 +170,10 @@ func readFile(name string, stdin io.Reader, left int) ([]byte, error) {
 	return data, nil
 }
 
-// mask returns err with the secrets masked, keeping spec.Errors as such.
+// mask returns err with the secrets masked, keeping spec.Diagnostics as such.
 func mask(err error, secrets *redact.Set) error {
-	if fes, ok := err.(spec.Errors); ok {
-		out := make(spec.Errors, len(fes))
+	if fes, ok := err.(spec.Diagnostics); ok {
+		out := make(spec.Diagnostics, len(fes))
 		for i, fe := range fes {
 			c := *fe
 			c.Path, c.Msg = secrets.String(c.Path), secrets.String(c.Msg)

@@ -332,7 +332,7 @@ func severity(s compile.Severity) fn.Severity {
 // results turns spec errors into results with field and file paths, each
 // with its own severity; any other error is one result of severity sev.
 func results(err error, obj *fn.KubeObject, sev fn.Severity) fn.Results {
-	fes, isFields := err.(spec.Errors)
+	fes, isFields := err.(spec.Diagnostics)
 	if !isFields {
 		return fn.Results{fn.ConfigObjectResult(err.Error(), obj, sev)}
 	}

@@ -24,8 +24,8 @@ func environments(doc cue.Value, f func(name string, e cue.Value)) {
 
 // checkReplicas requires every component an environment's replicas names
 // to exist.
-func checkReplicas(file string, doc cue.Value, st *Stack) Errors {
-	var errs Errors
+func checkReplicas(file string, doc cue.Value, st *Stack) Diagnostics {
+	var errs Diagnostics
 	allowed := strings.Join(slices.Sorted(maps.Keys(st.Spec.Components)), ", ")
 	environments(doc, func(env string, e cue.Value) {
 		it, err := e.LookupPath(cue.ParsePath("replicas")).Fields()
@@ -49,8 +49,8 @@ func checkReplicas(file string, doc cue.Value, st *Stack) Errors {
 // patches unless target does; a YAML list is a JSON 6902 patch, which
 // needs target. Whether the patch applies is checked by rendering it
 // (compile.Stack).
-func checkPatches(file string, doc cue.Value, _ *Stack) Errors {
-	var errs Errors
+func checkPatches(file string, doc cue.Value, _ *Stack) Diagnostics {
+	var errs Diagnostics
 	environments(doc, func(env string, e cue.Value) {
 		it, err := e.LookupPath(cue.ParsePath("patches")).List()
 		if err != nil {

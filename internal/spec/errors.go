@@ -38,10 +38,12 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
-// Errors is a list of field errors, one line each.
-type Errors []*FieldError
+// Diagnostics is a list of problems with fields, one line each: errors,
+// and warnings (FieldError.Warning), which do not stop compilation. It is an
+// error so that a list of errors can be returned as one.
+type Diagnostics []*FieldError
 
-func (es Errors) Error() string {
+func (es Diagnostics) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {
 		lines[i] = e.Error()
@@ -49,8 +51,8 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-func (es Errors) errorsOnly() Errors {
-	var out Errors
+func (es Diagnostics) errorsOnly() Diagnostics {
+	var out Diagnostics
 	for _, e := range es {
 		if !e.Warning {
 			out = append(out, e)
@@ -60,9 +62,9 @@ func (es Errors) errorsOnly() Errors {
 }
 
 // unique drops repeated lines: a mistake is reported once.
-func (es Errors) unique() Errors {
+func (es Diagnostics) unique() Diagnostics {
 	seen := map[string]bool{}
-	var out Errors
+	var out Diagnostics
 	for _, e := range es {
 		if line := e.Error(); !seen[line] {
 			seen[line] = true
@@ -72,7 +74,7 @@ func (es Errors) unique() Errors {
 	return out
 }
 
-func (es Errors) sort() {
+func (es Diagnostics) sort() {
 	sort.SliceStable(es, func(i, j int) bool {
 		a, b := es[i].Pos, es[j].Pos
 		if a.Line != b.Line {
@@ -87,14 +89,14 @@ func (es Errors) sort() {
 
 // checks are the rules that span fields; they run on the document beside
 // the schema's own checks, so that one run reports every mistake.
-var checks = []func(s *Schema, file string, doc cue.Value) Errors{
+var checks = []func(s *Schema, file string, doc cue.Value) Diagnostics{
 	checkEnv,
 	checkExpose,
 }
 
 // stackChecks are the rules that need the whole accepted spec, with its
 // defaults: they run once the schema and the checks above accept it.
-var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
+var stackChecks = []func(file string, doc cue.Value, st *Stack) Diagnostics{
 	checkRotation,
 	checkMigrate,
 	checkReplicas,
@@ -105,28 +107,28 @@ var stackChecks = []func(file string, doc cue.Value, st *Stack) Errors{
 // checkRotation keeps the two secret keys apart, allows reencrypt only with
 // versioned secrets, and warns that a single secret cannot rotate without
 // breaking JWTs.
-func checkRotation(file string, doc cue.Value, st *Stack) Errors {
+func checkRotation(file string, doc cue.Value, st *Stack) Diagnostics {
 	s, purge := st.Spec.Auth.Secret, st.Spec.Auth.JWKS.Purge
 	at := func(p string) token.Position { return pathPos(file, doc, strings.Split(p, ".")) }
 	switch {
 	case s.VersionsKey != "" && s.VersionsKey == s.Key:
 		const p = "spec.auth.secret.versionsKey"
-		return Errors{{Pos: at(p), Path: p,
+		return Diagnostics{{Pos: at(p), Path: p,
 			Msg: fmt.Sprintf("%q is also spec.auth.secret.key; allowed: another key of Secret %q, holding BETTER_AUTH_SECRETS", s.VersionsKey, s.Name)}}
 	case s.VersionsKey == "" && purge == "reencrypt":
 		const p = "spec.auth.jwks.purge"
-		return Errors{{Pos: at(p), Path: p,
+		return Diagnostics{{Pos: at(p), Path: p,
 			Msg: "reencrypt without spec.auth.secret.versionsKey; allowed: undecryptable, all, none, or set spec.auth.secret.versionsKey"}}
 	case s.VersionsKey == "":
 		const p = "spec.auth.secret"
-		return Errors{{Pos: at(p), Path: p, Warning: true,
+		return Diagnostics{{Pos: at(p), Path: p, Warning: true,
 			Msg: "a single BETTER_AUTH_SECRET: rotating it breaks JWT signing on new pods during the rollout and the purge invalidates every issued JWT; set spec.auth.secret.versionsKey to rotate without failures (docs/rotation.md)"}}
 	}
 	return nil
 }
 
 // checkMigrate requires the migration's component to exist.
-func checkMigrate(file string, doc cue.Value, st *Stack) Errors {
+func checkMigrate(file string, doc cue.Value, st *Stack) Diagnostics {
 	m := st.Spec.Auth.Migrate
 	if m == nil {
 		return nil
@@ -135,7 +137,7 @@ func checkMigrate(file string, doc cue.Value, st *Stack) Errors {
 		return nil
 	}
 	p := []string{"spec", "auth", "migrate", "component"}
-	return Errors{{Pos: pathPos(file, doc, p), Path: strings.Join(p, "."),
+	return Diagnostics{{Pos: pathPos(file, doc, p), Path: strings.Join(p, "."),
 		Msg: fmt.Sprintf("%q is not a component; allowed: %s", m.Component, strings.Join(slices.Sorted(maps.Keys(st.Spec.Components)), ", "))}}
 }
 
@@ -156,7 +158,7 @@ const trustedOriginsEnv = "BETTER_AUTH_TRUSTED_ORIGINS"
 // checkEnv refuses the environment variables that authstack sets itself
 // (#ReservedEnv in the schema, and BETTER_AUTH_TRUSTED_ORIGINS when the
 // spec has trusted origins) and warns about NEXT_PUBLIC_* ones.
-func checkEnv(s *Schema, file string, doc cue.Value) Errors {
+func checkEnv(s *Schema, file string, doc cue.Value) Diagnostics {
 	reserved := s.root.LookupPath(cue.MakePath(cue.Def("ReservedEnv")))
 	// BETTER_AUTH_TRUSTED_ORIGINS is authstack's only where the spec sets
 	// trusted origins, so that specs which set it themselves stay valid.
@@ -164,7 +166,7 @@ func checkEnv(s *Schema, file string, doc cue.Value) Errors {
 	environments(doc, func(_ string, e cue.Value) {
 		origins = origins || e.LookupPath(cue.ParsePath("trustedOrigins")).Exists()
 	})
-	var errs Errors
+	var errs Diagnostics
 	components(doc, func(name string, c cue.Value) {
 		it, err := c.LookupPath(cue.ParsePath("env")).Fields()
 		if err != nil {
@@ -191,9 +193,9 @@ func checkEnv(s *Schema, file string, doc cue.Value) Errors {
 
 // checkExpose refuses a path that an earlier component already exposes:
 // the Ingress would route it to one of them only.
-func checkExpose(s *Schema, file string, doc cue.Value) Errors {
+func checkExpose(s *Schema, file string, doc cue.Value) Diagnostics {
 	valid := s.root.LookupPath(cue.MakePath(cue.Def("IngressPath")))
-	var errs Errors
+	var errs Diagnostics
 	first := map[string]string{}
 	components(doc, func(name string, c cue.Value) {
 		v := c.LookupPath(cue.ParsePath("expose"))

@@ -48,7 +48,7 @@ func checkLines(t *testing.T, err error) {
 		t.Fatalf("crash or internals:\n%s", msg)
 	}
 	lines := strings.Split(msg, "\n")
-	if es, ok := err.(spec.Errors); ok && len(es) != len(lines) {
+	if es, ok := err.(spec.Diagnostics); ok && len(es) != len(lines) {
 		t.Fatalf("%d errors in %d lines:\n%s", len(es), len(lines), msg)
 	}
 	for _, l := range lines {

@@ -27,8 +27,8 @@ func init() {
 }
 
 // checkRouting checks the Gateway API settings of every environment.
-func checkRouting(file string, doc cue.Value, st *Stack) Errors {
-	var errs Errors
+func checkRouting(file string, doc cue.Value, st *Stack) Diagnostics {
+	var errs Diagnostics
 	for _, env := range st.Targets() {
 		e := st.Value.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str("targets"), cue.Str(env)))
 		routing, ok := stringValue(e.LookupPath(cue.MakePath(cue.Str("routing"))))

@@ -41,7 +41,7 @@ type Stack struct {
 	} `json:"metadata"`
 	Spec Spec `json:"spec"`
 	// Warnings are problems that do not stop compilation.
-	Warnings Errors `json:"-"`
+	Warnings Diagnostics `json:"-"`
 	// doc is the document as written, for positions.
 	doc cue.Value
 }
@@ -218,7 +218,7 @@ func (s *Schema) Stacks(filename string, data []byte) ([]*Stack, error) {
 		return nil, err
 	}
 	var stacks []*Stack
-	var errs Errors
+	var errs Diagnostics
 	for _, doc := range s.documents(f) {
 		kind, _ := doc.LookupPath(cue.ParsePath("kind")).String()
 		if kind != Kind {
@@ -226,7 +226,7 @@ func (s *Schema) Stacks(filename string, data []byte) ([]*Stack, error) {
 		}
 		st, err := s.validate(filename, doc)
 		if err != nil {
-			errs = append(errs, err.(Errors)...)
+			errs = append(errs, err.(Diagnostics)...)
 			continue
 		}
 		stacks = append(stacks, st)
@@ -262,7 +262,7 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 		if k.walk(nil, s.def, doc); len(k.errs) == 0 {
 			// The walk accepted what the schema rejects: a bug, reported
 			// without CUE's words.
-			k.errs = Errors{{Pos: keyPos(filename, doc), Msg: "the spec breaks a rule of the schema that authstack cannot name; please report this"}}
+			k.errs = Diagnostics{{Pos: keyPos(filename, doc), Msg: "the spec breaks a rule of the schema that authstack cannot name; please report this"}}
 		}
 	}
 	for _, c := range checks {
@@ -275,9 +275,9 @@ func (s *Schema) validate(filename string, doc cue.Value) (*Stack, error) {
 	}
 	st := &Stack{Value: v, File: filename, Schema: s, Warnings: k.errs, doc: doc}
 	if err := v.Decode(st); err != nil {
-		return nil, Errors{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
+		return nil, Diagnostics{{Pos: keyPos(filename, doc), Msg: "the spec cannot be read; please report this"}}
 	}
-	var errs Errors
+	var errs Diagnostics
 	for _, c := range stackChecks {
 		errs = append(errs, c(filename, doc, st)...)
 	}

@@ -153,9 +153,9 @@ func TestValidationErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s = %v: no error", tt.path, tt.value)
 			}
-			errs, ok := err.(spec.Errors)
+			errs, ok := err.(spec.Diagnostics)
 			if !ok {
-				t.Fatalf("error %T %v, want spec.Errors", err, err)
+				t.Fatalf("error %T %v, want spec.Diagnostics", err, err)
 			}
 			if len(errs) != 1 {
 				t.Errorf("%d lines for one mistake:\n%v", len(errs), err)
@@ -609,7 +609,7 @@ func TestTrustedOriginsEnv(t *testing.T) {
 // warn and returns the stack.
 func expectLines(t *testing.T, schema *spec.Schema, doc, want, warn string) *spec.Stack {
 	t.Helper()
-	lines := func(es spec.Errors) string {
+	lines := func(es spec.Diagnostics) string {
 		var out []string
 		for _, e := range es {
 			out = append(out, e.Error())
@@ -618,7 +618,7 @@ func expectLines(t *testing.T, schema *spec.Schema, doc, want, warn string) *spe
 	}
 	stacks, err := schema.Stacks("stack.yaml", []byte(doc))
 	if want != "" {
-		if es, ok := err.(spec.Errors); !ok || lines(es) != want {
+		if es, ok := err.(spec.Diagnostics); !ok || lines(es) != want {
 			t.Fatalf("errors:\n%v\nwant exactly:\n%s", err, want)
 		}
 		return nil

@@ -136,13 +136,13 @@ func orList(names []string) string {
 }
 
 // checkEnvironments runs envTLS on every environment of the accepted stack.
-func checkEnvironments(file string, doc cue.Value, st *Stack) Errors {
+func checkEnvironments(file string, doc cue.Value, st *Stack) Diagnostics {
 	authURL, _ := st.Value.LookupPath(cue.ParsePath("spec.auth.url")).String()
 	it, err := st.Value.LookupPath(cue.ParsePath("spec.targets")).Fields()
 	if err != nil {
 		return nil
 	}
-	var errs Errors
+	var errs Diagnostics
 	for it.Next() {
 		env := it.Selector().Unquoted()
 		e := it.Value()

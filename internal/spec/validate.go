@@ -22,7 +22,7 @@ import (
 type schemaChecker struct {
 	s    *Schema
 	file string
-	errs Errors
+	errs Diagnostics
 }
 
 // walk checks the document value d at path p against the schema value c

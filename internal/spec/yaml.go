@@ -60,7 +60,7 @@ type YAMLFile struct {
 	quote []*yaml.Node
 }
 
-// ParseYAML parses and checks a YAML stream. Its errors are spec.Errors, one
+// ParseYAML parses and checks a YAML stream. Its errors are spec.Diagnostics, one
 // line per mistake at its position, quoting nothing of the input but the
 // keys and the numbers of an AuthStack. With errors, the stream is returned
 // too when it could be parsed, so that its secrets can be masked.
@@ -79,10 +79,10 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 	case errors.Is(err, errTooManyDocuments):
 		return nil, fileError(filename, fmt.Sprintf("found more than %d YAML documents, allowed: at most %[1]d per file", MaxDocuments))
 	case err != nil:
-		return nil, Errors{syntaxError(filename, data, err)}
+		return nil, Diagnostics{syntaxError(filename, data, err)}
 	}
 	f = &YAMLFile{Data: data}
-	var errs Errors
+	var errs Diagnostics
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
 			continue
@@ -121,8 +121,8 @@ func ParseYAML(filename string, data []byte) (f *YAMLFile, err error) {
 	return f, nil
 }
 
-func fileError(filename, msg string) Errors {
-	return Errors{{Pos: token.Position{Filename: filename}, Msg: msg}}
+func fileError(filename, msg string) Diagnostics {
+	return Diagnostics{{Pos: token.Position{Filename: filename}, Msg: msg}}
 }
 
 // size names a limit in binary units.
@@ -228,7 +228,7 @@ func describe(n *yaml.Node) string {
 type docChecker struct {
 	file      string
 	authStack bool
-	errs      Errors
+	errs      Diagnostics
 	nodes     int // nodes walked, aliases not expanded
 	// quote are plain numbers CUE's decoder cannot hold.
 	quote []*yaml.Node
@@ -472,7 +472,7 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 	if err != nil {
 		return nil, err
 	}
-	var errs Errors
+	var errs Diagnostics
 	for _, doc := range yf.Docs {
 		if top := doc.Content[0]; isAuthStack(top) {
 			errs = append(errs, s.checkShapes(filename, top, nil, s.def)...)
@@ -508,7 +508,7 @@ func (s *Schema) extract(filename string, data []byte) (f *ast.File, err error) 
 			e.Pos = es[0].Position().Position()
 			e.Pos.Filename = filename
 		}
-		return nil, Errors{e}
+		return nil, Diagnostics{e}
 	}
 	s.emptyNulls(f)
 	return f, nil
@@ -689,8 +689,8 @@ func yamlShape(v cue.Value) yaml.Kind {
 // where a mapping or list is required, a scalar or list where a mapping
 // belongs, and so on. A null where one is optional means an empty one (see
 // emptyNulls). Scalars are the schema's to judge.
-func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string, sv cue.Value) Errors {
-	var errs Errors
+func (s *Schema) checkShapes(filename string, n *yaml.Node, p []string, sv cue.Value) Diagnostics {
+	var errs Diagnostics
 	check := func(k, v *yaml.Node, vp []string) {
 		f, ok := childSlot(sv, vp[len(vp)-1], nil)
 		if !ok {
@@ -747,8 +747,8 @@ func describeKind(k yaml.Kind) string {
 // checkMerges reports a merge key whose keys do not belong where it puts
 // them: the merge happened at the wrong level, and the messages about the
 // merged keys, placed at the anchor, would mislead.
-func (s *Schema) checkMerges(filename string, n *yaml.Node, p []string) Errors {
-	var errs Errors
+func (s *Schema) checkMerges(filename string, n *yaml.Node, p []string) Diagnostics {
+	var errs Diagnostics
 	switch n.Kind {
 	case yaml.MappingNode:
 		explicit := map[string]bool{}
