@@ -139,6 +139,10 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 		// Several (build): the bases and the environments at once, each in
 		// a package and a CUE context of its own (a context is not safe for
 		// concurrent use), from syntax of its own.
+		split, err := tmpl.split()
+		if err != nil {
+			return nil, err
+		}
 		forBases, err := stackSyntax()
 		if err != nil {
 			return nil, err
@@ -151,7 +155,7 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			root, err := tmpl.environmentsOnly.pkg(platforms, inputs(forEnvs, secretHash)...)
+			root, err := split.environmentsOnly.pkg(platforms, inputs(forEnvs, secretHash)...)
 			if err != nil {
 				envErr = fmt.Errorf("compile %s: %w", name, err)
 				return
@@ -160,7 +164,7 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 				envErr = fmt.Errorf("compile %s %w", name, err)
 			}
 		}()
-		root, err := tmpl.basesOnly.pkg(platforms, inputs(forBases, secretHash)...)
+		root, err := split.basesOnly.pkg(platforms, inputs(forBases, secretHash)...)
 		if err == nil {
 			if bases, err = compileBases(root); err != nil {
 				err = fmt.Errorf("bases: %w", err)

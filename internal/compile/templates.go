@@ -24,14 +24,16 @@ import (
 type templates struct {
 	shared   []*ast.File          // the schema and the bases
 	overlays map[string]*ast.File // by platform
-	// basesOnly and environmentsOnly are two more parses of the same
-	// files, for compiling the bases and the environments at once on two
-	// goroutines: each without the output fields the other compiles
-	// (building a package evaluates every field), and with syntax of its
-	// own, since building a package resolves the identifiers of its
-	// syntax in place.
-	basesOnly, environmentsOnly *templates
+	// split parses the same files twice more, once, for compiling the
+	// bases and the environments at once on two goroutines (build; render
+	// compiles one environment and never parses them): each without the
+	// output fields the other compiles (building a package evaluates every
+	// field), and with syntax of its own, since building a package
+	// resolves the identifiers of its syntax in place.
+	split func() (*splitTemplates, error)
 }
+
+type splitTemplates struct{ basesOnly, environmentsOnly *templates }
 
 // templatesOf returns the templates of the files schema was loaded from
 // (the embedded ones for nil), parsed once per schema.
@@ -47,12 +49,17 @@ func templatesOf(schema *spec.Schema) (*templates, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.basesOnly, err = parseTemplates(schema.FS(), "overlays", "environments"); err != nil {
-			return nil, err
-		}
-		if t.environmentsOnly, err = parseTemplates(schema.FS(), "bases"); err != nil {
-			return nil, err
-		}
+		t.split = sync.OnceValues(func() (*splitTemplates, error) {
+			var s splitTemplates
+			var err error
+			if s.basesOnly, err = parseTemplates(schema.FS(), "overlays", "environments"); err != nil {
+				return nil, err
+			}
+			if s.environmentsOnly, err = parseTemplates(schema.FS(), "bases"); err != nil {
+				return nil, err
+			}
+			return &s, nil
+		})
 		return t, nil
 	}))
 	return load.(func() (*templates, error))()
