@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 
 	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/gctune"
 	"github.com/authstack/authstack/internal/input"
 	"github.com/authstack/authstack/internal/passthrough"
 	"github.com/authstack/authstack/internal/spec"
@@ -112,6 +113,7 @@ tree to the new one is all or nothing, and on error DIR is unchanged.`,
 			if out == "" {
 				return usageError{errors.New("no output directory: pass -o DIR")}
 			}
+			gctune.SetTarget(gctune.BuildTarget)
 			// Complete a build that was interrupted, even if this one fails.
 			if err := tree.Recover(out); err != nil {
 				return err

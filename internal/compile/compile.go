@@ -102,30 +102,83 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 	if len(targets) == 0 {
 		targets = st.Targets()
 	}
-	stack, ok := withDefaultImage(st.Value).Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
-	if !ok {
-		return nil, fmt.Errorf("compile %s: the spec is not a value", name)
-	}
 	// The package holds only the overlay files of the environments'
 	// platforms, so the stack it reads has only those environments.
-	onlyEnvironments(stack, targets)
 	platforms := make([]string, len(targets))
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
-	root, err := tmpl.pkg(platforms,
-		&ast.Field{Label: ast.NewIdent("stack"), Value: stack},
-		&ast.Field{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
-	)
-	if err != nil {
-		return nil, fmt.Errorf("compile %s: %w", name, err)
+	// stackSyntax reads st's CUE context: call it on this goroutine only.
+	stackSyntax := func() (ast.Expr, error) {
+		stack, ok := withDefaultImage(st.Value).Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
+		if !ok {
+			return nil, fmt.Errorf("compile %s: the spec is not a value", name)
+		}
+		onlyEnvironments(stack, targets)
+		return stack, nil
+	}
+	var bases []object
+	var envs []environment
+	if len(targets) < 2 {
+		// One environment (render): one package.
+		stack, err := stackSyntax()
+		if err != nil {
+			return nil, err
+		}
+		root, err := tmpl.pkg(platforms, inputs(stack, secretHash)...)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s: %w", name, err)
+		}
+		if bases, err = compileBases(root); err != nil {
+			return nil, fmt.Errorf("compile %s bases: %w", name, err)
+		}
+		if envs, err = compileEnvironments(root, targets); err != nil {
+			return nil, fmt.Errorf("compile %s %w", name, err)
+		}
+	} else {
+		// Several (build): the bases and the environments at once, each in
+		// a package and a CUE context of its own (a context is not safe for
+		// concurrent use), from syntax of its own.
+		split, err := tmpl.split()
+		if err != nil {
+			return nil, err
+		}
+		forBases, err := stackSyntax()
+		if err != nil {
+			return nil, err
+		}
+		forEnvs, err := stackSyntax()
+		if err != nil {
+			return nil, err
+		}
+		var envErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			root, err := split.environmentsOnly.pkg(platforms, inputs(forEnvs, secretHash)...)
+			if err != nil {
+				envErr = fmt.Errorf("compile %s: %w", name, err)
+				return
+			}
+			if envs, err = compileEnvironments(root, targets); err != nil {
+				envErr = fmt.Errorf("compile %s %w", name, err)
+			}
+		}()
+		root, err := split.basesOnly.pkg(platforms, inputs(forBases, secretHash)...)
+		if err == nil {
+			if bases, err = compileBases(root); err != nil {
+				err = fmt.Errorf("bases: %w", err)
+			}
+		}
+		<-done
+		if err != nil {
+			return nil, fmt.Errorf("compile %s: %w", name, err)
+		}
+		if envErr != nil {
+			return nil, envErr
+		}
 	}
 	t := tree.New()
-
-	bases, err := objects(root.LookupPath(cue.ParsePath("bases")))
-	if err != nil {
-		return nil, fmt.Errorf("compile %s bases: %w", name, err)
-	}
 	for _, o := range bases {
 		t.Add(path.Join("bases", o.file), o.data)
 	}
@@ -138,24 +191,8 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 	}
 	t.Add("bases/kustomization.yaml", k)
 
-	for _, target := range targets {
-		// What the platform's overlay file adds, then what every
-		// environment's overlay adds (bases/environment.cue).
-		var resources []object
-		var patches []patch
-		for _, part := range []string{"overlays", "environments"} {
-			ov := root.LookupPath(cue.MakePath(cue.Str(part), cue.Str(target)))
-			r, err := objects(ov.LookupPath(cue.ParsePath("resources")))
-			if err != nil {
-				return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
-			}
-			p, err := patchList(ov.LookupPath(cue.ParsePath("patches")))
-			if err != nil {
-				return nil, fmt.Errorf("compile %s overlay %s: %w", name, target, err)
-			}
-			resources, patches = append(resources, r...), append(patches, p...)
-		}
-		sort.Slice(resources, func(i, j int) bool { return resources[i].file < resources[j].file })
+	for i, target := range targets {
+		resources, patches := envs[i].resources, envs[i].patches
 		// The spec's own patches come last, as written.
 		own, err := st.Patches(target)
 		if err != nil {
@@ -180,6 +217,50 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 		t.Add(path.Join(dir, "kustomization.yaml"), k)
 	}
 	return t, nil
+}
+
+// inputs are the fields the templates read: the stack and its secret's hash.
+func inputs(stack ast.Expr, secretHash string) []*ast.Field {
+	return []*ast.Field{
+		{Label: ast.NewIdent("stack"), Value: stack},
+		{Label: ast.NewIdent("secretHash"), Value: ast.NewString(secretHash)},
+	}
+}
+
+// compileBases encodes the objects of the templates' bases.
+func compileBases(root cue.Value) ([]object, error) {
+	return objects(root.LookupPath(cue.ParsePath("bases")))
+}
+
+// environment is what the templates make of one environment: the objects
+// only its overlay has and its patches, before the spec's own.
+type environment struct {
+	resources []object
+	patches   []patch
+}
+
+// compileEnvironments encodes what the templates make of each of targets:
+// what the platform's overlay file adds, then what every environment's
+// overlay adds (bases/environment.cue).
+func compileEnvironments(root cue.Value, targets []string) ([]environment, error) {
+	envs := make([]environment, len(targets))
+	for i, target := range targets {
+		e := &envs[i]
+		for _, part := range []string{"overlays", "environments"} {
+			ov := root.LookupPath(cue.MakePath(cue.Str(part), cue.Str(target)))
+			r, err := objects(ov.LookupPath(cue.ParsePath("resources")))
+			if err != nil {
+				return nil, fmt.Errorf("overlay %s: %w", target, err)
+			}
+			p, err := patchList(ov.LookupPath(cue.ParsePath("patches")))
+			if err != nil {
+				return nil, fmt.Errorf("overlay %s: %w", target, err)
+			}
+			e.resources, e.patches = append(e.resources, r...), append(e.patches, p...)
+		}
+		sort.Slice(e.resources, func(i, j int) bool { return e.resources[i].file < e.resources[j].file })
+	}
+	return envs, nil
 }
 
 // onlyEnvironments drops from the syntax of a stack the environments (the

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"cuelang.org/go/cue"
@@ -18,7 +19,8 @@ var useDirect = true
 
 // directCalls counts encodeDirect's calls, and directMisses those that it
 // left to the detour (tests).
-var directCalls, directMisses int
+// They are atomic: build encodes the bases and the environments at once.
+var directCalls, directMisses atomic.Int64
 
 // encodeDirect is encode without the detour through text: cue's YAML
 // encoder exports the value to CUE syntax, builds YAML nodes from it and
@@ -31,10 +33,10 @@ var directCalls, directMisses int
 // encode then takes the detour. A test compares both for every object of
 // every example and of generated stacks.
 func encodeDirect(v cue.Value) ([]byte, bool) {
-	directCalls++
+	directCalls.Add(1)
 	n, ok := yamlNode(v)
 	if !ok || n.Kind != yaml.MappingNode {
-		directMisses++
+		directMisses.Add(1)
 		return nil, false
 	}
 	data, err := tree.FormatNodes([]*kyaml.RNode{kyaml.NewRNode(n)})

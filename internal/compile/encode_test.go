@@ -50,13 +50,13 @@ func TestEncodeDirectAsCue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, st := range stacks {
-			calls, misses := directCalls, directMisses
+			calls, misses := directCalls.Load(), directMisses.Load()
 			direct, err := CompileWithHash(st, "0123456789")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if directCalls == calls || directMisses != misses {
-				t.Errorf("%s: %d of %d objects not encoded directly", in.name, directMisses-misses, directCalls-calls)
+			if directCalls.Load() == calls || directMisses.Load() != misses {
+				t.Errorf("%s: %d of %d objects not encoded directly", in.name, directMisses.Load()-misses, directCalls.Load()-calls)
 			}
 			useDirect = false
 			detour, err := CompileWithHash(st, "0123456789")

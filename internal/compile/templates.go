@@ -24,7 +24,16 @@ import (
 type templates struct {
 	shared   []*ast.File          // the schema and the bases
 	overlays map[string]*ast.File // by platform
+	// split parses the same files twice more, once, for compiling the
+	// bases and the environments at once on two goroutines (build; render
+	// compiles one environment and never parses them): each without the
+	// output fields the other compiles (building a package evaluates every
+	// field), and with syntax of its own, since building a package
+	// resolves the identifiers of its syntax in place.
+	split func() (*splitTemplates, error)
 }
+
+type splitTemplates struct{ basesOnly, environmentsOnly *templates }
 
 // templatesOf returns the templates of the files schema was loaded from
 // (the embedded ones for nil), parsed once per schema.
@@ -35,7 +44,24 @@ func templatesOf(schema *spec.Schema) (*templates, error) {
 			return nil, err
 		}
 	}
-	load, _ := templatesBySchema.LoadOrStore(schema, sync.OnceValues(func() (*templates, error) { return parseTemplates(schema.FS()) }))
+	load, _ := templatesBySchema.LoadOrStore(schema, sync.OnceValues(func() (*templates, error) {
+		t, err := parseTemplates(schema.FS())
+		if err != nil {
+			return nil, err
+		}
+		t.split = sync.OnceValues(func() (*splitTemplates, error) {
+			var s splitTemplates
+			var err error
+			if s.basesOnly, err = parseTemplates(schema.FS(), "overlays", "environments"); err != nil {
+				return nil, err
+			}
+			if s.environmentsOnly, err = parseTemplates(schema.FS(), "bases"); err != nil {
+				return nil, err
+			}
+			return &s, nil
+		})
+		return t, nil
+	}))
 	return load.(func() (*templates, error))()
 }
 
@@ -44,8 +70,8 @@ func templatesOf(schema *spec.Schema) (*templates, error) {
 var templatesBySchema sync.Map
 
 // parseTemplates parses the templates of fsys, laid out as spec.LoadFS
-// reads it.
-func parseTemplates(fsys fs.FS) (*templates, error) {
+// reads it, without the top-level fields labelled drop.
+func parseTemplates(fsys fs.FS, drop ...string) (*templates, error) {
 	var shared []*ast.File
 	for _, dir := range []string{"schemas", "bases"} {
 		files, err := parseDir(fsys, dir)
@@ -59,6 +85,9 @@ func parseTemplates(fsys fs.FS) (*templates, error) {
 		return nil, err
 	}
 	t := &templates{shared: shared, overlays: map[string]*ast.File{}}
+	for _, f := range append(slices.Clip(shared), overlayFiles...) {
+		f.Decls = withoutFields(f.Decls, drop)
+	}
 	for _, f := range overlayFiles {
 		t.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
 	}
@@ -84,6 +113,29 @@ func parseDir(fsys fs.FS, dir string) ([]*ast.File, error) {
 		files = append(files, f)
 	}
 	return files, nil
+}
+
+// withoutFields drops from decls the fields labelled one of labels, also
+// those in the struct of a top-level comprehension (if _migrate {bases: …}).
+func withoutFields(decls []ast.Decl, labels []string) []ast.Decl {
+	if len(labels) == 0 {
+		return decls
+	}
+	kept := decls[:0]
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.Field:
+			if name, _, err := ast.LabelName(d.Label); err == nil && slices.Contains(labels, name) {
+				continue
+			}
+		case *ast.Comprehension:
+			if st, ok := d.Value.(*ast.StructLit); ok {
+				st.Elts = withoutFields(st.Elts, labels)
+			}
+		}
+		kept = append(kept, d)
+	}
+	return kept
 }
 
 // packageName is the CUE package of the schema and templates.
