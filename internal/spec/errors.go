@@ -102,6 +102,7 @@ var stackChecks = []func(file string, doc cue.Value, st *Stack) Diagnostics{
 	checkReplicas,
 	checkPatches,
 	checkEnvironments,
+	checkRouting,
 }
 
 // checkRotation keeps the two secret keys apart, allows reencrypt only with

@@ -20,12 +20,6 @@ import (
 //	#gatewayExcludes: certificateMap: {field: "tlsSecretName", why: "..."}
 //	                                      with routing: gateway, two fields
 //	                                      that exclude each other
-func init() {
-	// Registered here rather than in the list, to keep the routing rules in
-	// one file.
-	stackChecks = append(stackChecks, checkRouting)
-}
-
 // checkRouting checks the Gateway API settings of every environment.
 func checkRouting(file string, doc cue.Value, st *Stack) Diagnostics {
 	var errs Diagnostics
