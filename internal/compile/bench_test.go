@@ -12,18 +12,24 @@ import (
 	"github.com/authstack/authstack/internal/stackgen"
 )
 
-// BenchmarkRenderEKS is `authstack render --target eks` of the reference
-// stack minus process start: validate, hash, compile, kustomize.
-func BenchmarkRenderEKS(b *testing.B) {
+// benchInputs are the reference stack, its Secret and the schema.
+func benchInputs(b *testing.B) ([]byte, []*kyaml.RNode, *spec.Schema) {
+	b.Helper()
 	data, err := os.ReadFile("../../examples/shop/stack.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	objects := []*kyaml.RNode{secret(b, "bench-secret", "x")}
 	schema, err := spec.Load()
 	if err != nil {
 		b.Fatal(err)
 	}
+	return data, []*kyaml.RNode{secret(b, "bench-secret", "x")}, schema
+}
+
+// BenchmarkRenderEKS is `authstack render --target eks` of the reference
+// stack minus process start: validate, hash, compile, kustomize.
+func BenchmarkRenderEKS(b *testing.B) {
+	data, objects, schema := benchInputs(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		stacks, err := schema.Stacks("stack.yaml", data)
@@ -45,15 +51,7 @@ func BenchmarkRenderEKS(b *testing.B) {
 //
 //	go test -run '^$' -bench Scale/n=50 -cpuprofile cpu.out ./internal/compile
 func BenchmarkScale(b *testing.B) {
-	ref, err := os.ReadFile("../../examples/shop/stack.yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	objects := []*kyaml.RNode{secret(b, "bench-secret", "x")}
-	schema, err := spec.Load()
-	if err != nil {
-		b.Fatal(err)
-	}
+	ref, objects, schema := benchInputs(b)
 	for _, n := range []int{2, 10, 50, 100} {
 		data, err := stackgen.Stack(ref, n)
 		if err != nil {
