@@ -20,6 +20,7 @@ import (
 //	#gatewayExcludes: certificateMap: {field: "tlsSecretName", why: "..."}
 //	                                      with routing: gateway, two fields
 //	                                      that exclude each other
+//
 // checkRouting checks the Gateway API settings of every environment.
 func checkRouting(file string, doc cue.Value, st *Stack) Diagnostics {
 	var errs Diagnostics
