@@ -108,23 +108,16 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
-	// stackSyntax reads st's CUE context: call it on this goroutine only.
-	stackSyntax := func() (ast.Expr, error) {
-		stack, ok := withDefaultImage(st.Value).Syntax(cue.Final(), cue.Concrete(true)).(ast.Expr)
-		if !ok {
-			return nil, fmt.Errorf("compile %s: the spec is not a value", name)
-		}
-		onlyEnvironments(stack, targets)
-		return stack, nil
+	// The stack as the templates read it. Exporting reads st's CUE context,
+	// which is not safe for concurrent use: it is done once, here.
+	stack, err := stackSyntax(st, targets)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", name, err)
 	}
 	var bases []object
 	var envs []environment
 	if len(targets) < 2 {
 		// One environment (render): one package.
-		stack, err := stackSyntax()
-		if err != nil {
-			return nil, err
-		}
 		root, err := tmpl.pkg(platforms, inputs(stack, secretHash)...)
 		if err != nil {
 			return nil, fmt.Errorf("compile %s: %w", name, err)
@@ -138,19 +131,13 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 	} else {
 		// Several (build): the bases and the environments at once, each in
 		// a package and a CUE context of its own (a context is not safe for
-		// concurrent use), from syntax of its own.
+		// concurrent use), from syntax of its own (building a package
+		// resolves the identifiers of its syntax in place).
 		split, err := tmpl.split()
 		if err != nil {
 			return nil, err
 		}
-		forBases, err := stackSyntax()
-		if err != nil {
-			return nil, err
-		}
-		forEnvs, err := stackSyntax()
-		if err != nil {
-			return nil, err
-		}
+		forBases, forEnvs := stack, cloneData(stack)
 		var envErr error
 		done := make(chan struct{})
 		go func() {
@@ -299,16 +286,27 @@ func field(x ast.Expr, name string) ast.Expr {
 	return nil
 }
 
-// imagePath is the purge Job's image, which the schema leaves to the binary.
-var imagePath = cue.ParsePath("spec.auth.jwks.image")
-
-// withDefaultImage fills in the image of this authstack release where the
-// spec names none: a default in the schema would name a tag no release made.
-func withDefaultImage(v cue.Value) cue.Value {
-	if v.LookupPath(imagePath).IsConcrete() {
-		return v
+// stackSyntax is the syntax of the validated stack st as the templates
+// read it: concrete, its defaults resolved, with the environments of
+// targets only and the purge Job's image, which the schema leaves to the
+// binary (a default in the schema would name a tag no release made), filled
+// in where the spec names none.
+func stackSyntax(st *spec.Stack, targets []string) (ast.Expr, error) {
+	stack, ok := st.Value.Syntax(cue.Final(), cue.Concrete(true), cue.Attributes(false)).(ast.Expr)
+	if !ok {
+		return nil, fmt.Errorf("the spec is not a value")
 	}
-	return v.FillPath(imagePath, version.DefaultImage())
+	onlyEnvironments(stack, targets)
+	// Into the syntax rather than the value (FillPath), which would
+	// evaluate the whole stack again: half the cost of the export.
+	jwks, ok := field(field(field(stack, "spec"), "auth"), "jwks").(*ast.StructLit)
+	if !ok {
+		return nil, fmt.Errorf("the spec has no spec.auth.jwks")
+	}
+	if field(jwks, "image") == nil {
+		jwks.Elts = append(jwks.Elts, &ast.Field{Label: ast.NewIdent("image"), Value: ast.NewString(version.DefaultImage())})
+	}
+	return stack, nil
 }
 
 type object struct {
@@ -417,4 +415,53 @@ func kustomization(k kustomize) ([]byte, error) {
 		return nil, fmt.Errorf("kustomization: %w", err)
 	}
 	return tree.Format(b.Bytes())
+}
+
+// cloneData is a deep copy of x, the syntax of concrete data as
+// cue.Value.Syntax exports it (structs, lists, literals), so that two
+// packages can each build from their own. A node of another kind would be
+// shared, and a test checks that the stacks of the examples have none.
+func cloneData(x ast.Expr) ast.Expr {
+	switch x := x.(type) {
+	case *ast.StructLit:
+		c := *x
+		c.Elts = make([]ast.Decl, len(x.Elts))
+		for i, d := range x.Elts {
+			if f, ok := d.(*ast.Field); ok {
+				cf := *f
+				cf.Label = cloneLabel(f.Label)
+				cf.Value = cloneData(f.Value)
+				d = &cf
+			}
+			c.Elts[i] = d
+		}
+		return &c
+	case *ast.ListLit:
+		c := *x
+		c.Elts = make([]ast.Expr, len(x.Elts))
+		for i, e := range x.Elts {
+			c.Elts[i] = cloneData(e)
+		}
+		return &c
+	case *ast.BasicLit:
+		c := *x
+		return &c
+	case *ast.Ident:
+		c := *x
+		return &c
+	case *ast.UnaryExpr:
+		c := *x
+		c.X = cloneData(x.X)
+		return &c
+	}
+	return x
+}
+
+func cloneLabel(l ast.Label) ast.Label {
+	if x, ok := l.(ast.Expr); ok {
+		if c, ok := cloneData(x).(ast.Label); ok {
+			return c
+		}
+	}
+	return l
 }
