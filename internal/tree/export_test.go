@@ -1,6 +1,12 @@
 package tree
 
-import "sigs.k8s.io/kustomize/kyaml/openapi"
+import (
+	"bytes"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
 
 // SetStep replaces the hook called before each change a write makes to the
 // disk, and returns a function that restores it.
@@ -36,3 +42,14 @@ func SlowEncodes() int {
 	defer renderMu.Unlock()
 	return slowEncodes
 }
+
+// FormatByteWriter writes nodes with kio.ByteWriter alone, as FormatNodes
+// did before it wrote plain nodes itself.
+func FormatByteWriter(nodes []*kyaml.RNode) ([]byte, error) {
+	var b bytes.Buffer
+	err := kio.ByteWriter{Writer: &b}.Write(nodes)
+	return b.Bytes(), err
+}
+
+// Writable reports whether FormatNodes writes n itself.
+var Writable = writable
