@@ -75,3 +75,34 @@ func TestEncodeDirectAsCue(t *testing.T) {
 		}
 	}
 }
+
+// mayQuote is true of every string that quoteRE matches: it only skips
+// the expression. All strings of up to four bytes over an alphabet of the
+// expression's characters and a few others, and some longer ones.
+func TestMayQuoteCoversQuoteRE(t *testing.T) {
+	alphabet := []byte("-+09:. \ttTzZxXaF/_")
+	strs := []string{"2024-01-01", "2024-01-01T10:00:00Z", "0x1F", "12:30:45", "1.5e3", "v1-2", "abc"}
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		strs = append(strs, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(prefix+string(c), n-1)
+		}
+	}
+	gen("", 4)
+	matched := 0
+	for _, s := range strs {
+		if quoteRE.MatchString(s) {
+			matched++
+			if !mayQuote(s) {
+				t.Errorf("mayQuote(%q) = false, but quoteRE matches it", s)
+			}
+		}
+	}
+	if matched < 100 {
+		t.Errorf("quoteRE matched only %d strings: the test checks too little", matched)
+	}
+}
