@@ -108,6 +108,12 @@ func CompileWithHash(st *spec.Stack, secretHash string, targets ...string) (*tre
 	for i, t := range targets {
 		platforms[i] = st.Platform(t)
 	}
+	// Several environments (build) take the templates parsed twice more
+	// (below), once per process: parsed while the stack is exported, on
+	// the other core (split waits for it).
+	if len(targets) >= 2 {
+		go tmpl.split()
+	}
 	// The stack as the templates read it. Exporting reads st's CUE context,
 	// which is not safe for concurrent use: it is done once, here.
 	stack, err := stackSyntax(st, targets)
