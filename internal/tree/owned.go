@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	yaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -55,6 +58,9 @@ metadata:
     config.kubernetes.io/local-config: "true"
 files:
 `)
+	if err := t.sumAll(); err != nil {
+		return nil, err
+	}
 	for _, p := range t.Paths() {
 		sum, err := t.Sum(p)
 		if err != nil {
@@ -71,6 +77,19 @@ func (t *Tree) Sum(p string) (string, error) {
 	if sum, ok := t.sums[p]; ok {
 		return sum, nil
 	}
+	sum, err := t.sum(p)
+	if err != nil {
+		return "", err
+	}
+	if t.sums == nil {
+		t.sums = map[string]string{}
+	}
+	t.sums[p] = sum
+	return sum, nil
+}
+
+// sum computes the Sum of the file at p.
+func (t *Tree) sum(p string) (string, error) {
 	var sum string
 	var err error
 	if nodes, ok := t.nodes[p]; ok {
@@ -81,11 +100,43 @@ func (t *Tree) Sum(p string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("generated %s: %w", p, err)
 	}
+	return sum, nil
+}
+
+// sumAll computes the sums of every file not summed yet, on every core:
+// decoding and hashing the files of a build is work for which it would
+// otherwise wait.
+func (t *Tree) sumAll() error {
+	var todo []string
+	for _, p := range t.Paths() {
+		if _, ok := t.sums[p]; !ok {
+			todo = append(todo, p)
+		}
+	}
+	sums := make([]string, len(todo))
+	errs := make([]error, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(todo); i = int(next.Add(1)) - 1 {
+				sums[i], errs[i] = t.sum(todo[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // the first path's, as a loop over them would
+		}
+	}
 	if t.sums == nil {
 		t.sums = map[string]string{}
 	}
-	t.sums[p] = sum
-	return sum, nil
+	for i, p := range todo {
+		t.sums[p] = sums[i]
+	}
+	return nil
 }
 
 // ParseManifest reads a manifest. A file that is not one, or that claims a
