@@ -241,6 +241,15 @@ func compileEnvironments(root cue.Value, targets []string) ([]environment, error
 		e := &envs[i]
 		for _, part := range []string{"overlays", "environments"} {
 			ov := root.LookupPath(cue.MakePath(cue.Str(part), cue.Str(target)))
+			// A template whose comprehension cannot be evaluated (an
+			// incomplete or circular condition) yields no field and no error:
+			// the overlay would come out empty.
+			if !ov.Exists() {
+				return nil, fmt.Errorf("overlay %s: the templates make no %s.%s (a bug in the platform's overlay file)", target, part, target)
+			}
+			if err := ov.Err(); err != nil {
+				return nil, fmt.Errorf("overlay %s: %s.%s: %s", target, part, target, errors.Details(err, nil))
+			}
 			r, err := objects(ov.LookupPath(cue.ParsePath("resources")))
 			if err != nil {
 				return nil, fmt.Errorf("overlay %s: %w", target, err)

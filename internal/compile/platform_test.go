@@ -1,11 +1,19 @@
 package compile_test
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/authstack/authstack/internal/compile"
+	"github.com/authstack/authstack/internal/spec"
 )
 
 // withTargets returns the reference stack with its targets replaced by
@@ -161,5 +169,44 @@ func TestPlatformFields(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A platform's template that makes nothing for an environment is an error,
+// not an empty overlay: a comprehension whose condition CUE cannot
+// evaluate yields no field and no error.
+func TestMissingOverlayIsAnError(t *testing.T) {
+	fsys := fstest.MapFS{}
+	if err := fs.WalkDir(spec.Embedded, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(spec.Embedded, p)
+		if p == "overlays/minikube.cue" {
+			data = bytes.ReplaceAll(data, []byte(`if T.platform == "minikube"`), []byte(`if T.platform == "none"`))
+		}
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := spec.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(examples, "shop", "stack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks, err := schema.Stacks("stack.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, targets := range [][]string{{"minikube"}, nil} {
+		_, err := compile.Compile(stacks[0], []*kyaml.RNode{secret(t, "x", "y")}, targets...)
+		want := "overlay minikube: the templates make no overlays.minikube (a bug in the platform's overlay file)"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("targets %v: got %v, want an error containing %q", targets, err, want)
+		}
 	}
 }
