@@ -241,6 +241,7 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 	paths = append(paths, ManifestPath) // last: it records what is done
 
 	p := &plan{}
+	dirs := newDirChecker(dir)
 	var problems []string
 	manifestSum, err := Sum(manifest)
 	if err != nil {
@@ -253,16 +254,19 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 				return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 			}
 		}
-		if why, err := ancestorProblem(dir, rel); err != nil {
+		why, missing, err := dirs.check(rel)
+		if err != nil {
 			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 		} else if why != "" {
 			problems = append(problems, why)
 			continue
 		}
 		name := filepath.Join(dir, filepath.FromSlash(rel))
-		st, err := inspect(name, files[rel], newSum)
-		if err != nil {
-			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+		var st fileState // in a directory that is missing, nothing exists
+		if !missing {
+			if st, err = inspect(name, files[rel], newSum); err != nil {
+				return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+			}
 		}
 		switch {
 		case !st.exists:
@@ -303,25 +307,85 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 	return p, files, nil
 }
 
-// ancestorProblem says why rel's directories cannot be used: one of them is
-// a file or a symbolic link (which could lead outside dir).
-func ancestorProblem(dir, rel string) (string, error) {
-	parts := strings.Split(rel, "/")
-	cur := dir
-	for _, part := range parts[:len(parts)-1] {
-		cur = filepath.Join(cur, part)
-		fi, err := os.Lstat(cur)
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if !fi.IsDir() {
-			return cur + " is not a directory", nil
-		}
+// dirChecker checks, once per write, each directory on the way to the
+// paths that the write inspects or puts: a file or a symbolic link there
+// (which could lead outside the directory) makes the path unusable, and
+// under a missing directory nothing exists. A build holds the lock, so the
+// directories it checked or made stay as they were: the hundreds of files
+// of a build share a few dozen directories, each looked at once.
+type dirChecker struct {
+	root string
+	seen map[string]dirState // by slash-separated path relative to root
+}
+
+type dirState struct {
+	missing bool
+	made    bool   // by this write: it was empty
+	why     string // why it cannot be used; "" if it can
+}
+
+func newDirChecker(root string) *dirChecker {
+	return &dirChecker{root: root, seen: map[string]dirState{}}
+}
+
+// check says why the directories of rel cannot be used, or whether one of
+// them is missing (then rel is missing too).
+func (c *dirChecker) check(rel string) (why string, missing bool, err error) {
+	d := path.Dir(rel)
+	if d == "." {
+		return "", false, nil
 	}
-	return "", nil
+	st, ok := c.seen[d]
+	if !ok {
+		if st.why, st.missing, err = c.check(d); err != nil {
+			return "", false, err
+		}
+		if parent := path.Dir(d); parent != "." && c.seen[parent].made {
+			st.missing = true
+		}
+		if st.why == "" && !st.missing {
+			name := filepath.Join(c.root, filepath.FromSlash(d))
+			fi, err := os.Lstat(name)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				st.missing = true
+			case err != nil:
+				return "", false, err
+			case !fi.IsDir():
+				st.why = name + " is not a directory"
+			}
+		}
+		c.seen[d] = st
+	}
+	return st.why, st.missing, nil
+}
+
+// mkdir makes rel's missing directories, each after a step.
+func (c *dirChecker) mkdir(rel string) error {
+	var missing []string
+	for d := path.Dir(rel); d != "." && c.seen[d].missing; d = path.Dir(d) {
+		missing = append(missing, d)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := step("mkdir " + d); err != nil {
+			return err
+		}
+		name := filepath.Join(c.root, filepath.FromSlash(d))
+		made := true
+		if err := os.Mkdir(name, 0o755); errors.Is(err, fs.ErrExist) {
+			// Made since it was checked, by someone else: it must be a
+			// directory, and not a link.
+			if fi, err := os.Lstat(name); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s appeared while the build was under way and is not a directory", name)
+			}
+			made = false
+		} else if err != nil {
+			return err
+		}
+		c.seen[d] = dirState{made: made}
+	}
+	return nil
 }
 
 // stage writes the new files and the plan into the staging directory, then
@@ -334,25 +398,31 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	if err := os.MkdirAll(staging, 0o755); err != nil {
 		return err
 	}
-	for _, u := range p.Put {
-		if err := step("stage " + u.Path); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(staging, u.Staged), files[u.Path], 0o644); err != nil {
-			return err
-		}
-	}
 	planData, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	if err := step("stage " + planName); err != nil {
+	s := newSyncer()
+	put := func(name, staged string, data []byte) error {
+		if err := step("stage " + name); err != nil {
+			return err
+		}
+		return s.create(filepath.Join(staging, staged), data)
+	}
+	for _, u := range p.Put {
+		if err := put(u.Path, u.Staged, files[u.Path]); err != nil {
+			s.wait()
+			return err
+		}
+	}
+	if err := put(planName, planName, planData); err != nil {
+		s.wait()
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(staging, planName), planData, 0o644); err != nil {
+	if err := s.wait(); err != nil {
 		return err
 	}
-	if err := syncAll(staging, p); err != nil {
+	if err := syncDir(staging); err != nil {
 		return err
 	}
 	if err := step("commit"); err != nil {
@@ -407,16 +477,26 @@ func apply(dir string, verify bool) error {
 			return err
 		}
 	}
+	// Checked after the removals: they may have removed directories.
+	dirs := newDirChecker(dir)
 	for _, u := range p.Put {
 		if !ownable(u.Path) && u.Path != ManifestPath {
 			return fmt.Errorf("%s: writes %q, outside bases/ and overlays/", planFile, u.Path)
 		}
 		staged := filepath.Join(commit, u.Staged)
-		if _, err := os.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
-			continue // moved already
+		if verify { // else just staged: all there
+			if _, err := os.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
+				continue // moved already
+			}
 		}
 		name := filepath.Join(dir, filepath.FromSlash(u.Path))
-		if verify {
+		why, missing, err := dirs.check(u.Path)
+		if err != nil {
+			return err
+		} else if why != "" {
+			return fmt.Errorf("%s; remove %s to give up the interrupted build", why, commit)
+		}
+		if verify && !missing {
 			st, err := inspect(name, nil, "")
 			if err != nil {
 				return err
@@ -425,17 +505,8 @@ func apply(dir string, verify bool) error {
 				return fmt.Errorf("%s changed while the build was under way; remove %s to give up the interrupted build", name, commit)
 			}
 		}
-		if why, err := ancestorProblem(dir, u.Path); err != nil {
-			return err
-		} else if why != "" {
-			return fmt.Errorf("%s; remove %s to give up the interrupted build", why, commit)
-		}
-		parent := filepath.Dir(name)
-		if _, err := os.Lstat(parent); errors.Is(err, fs.ErrNotExist) {
-			if err := step("mkdir " + path.Dir(u.Path)); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(parent, 0o755); err != nil {
+		if missing {
+			if err := dirs.mkdir(u.Path); err != nil {
 				return err
 			}
 		}
@@ -490,20 +561,64 @@ func removeIfEmpty(name string) {
 	}
 }
 
-// syncAll makes the staged files and the staging directory durable before
-// the commit, all at once: a sync each in turn costs more than the build.
-func syncAll(staging string, p *plan) error {
-	names := []string{staging, filepath.Join(staging, planName)}
-	for _, u := range p.Put {
-		names = append(names, filepath.Join(staging, u.Staged))
+// stagedFile is a staged file, written, to sync and close.
+type stagedFile interface {
+	Sync() error
+	Close() error
+}
+
+// syncWorkers is how many fsyncs a write has under way at once. The staged
+// files must be durable before the commit (after a power cut, the commit
+// must not point at empty files), and one fsync after the other costs more
+// than the whole build: each waits for its own journal commit and disk
+// flush. Under way together, they share them. A few dozen are as fast as
+// one per file, without a thread for each.
+const syncWorkers = 32
+
+// syncer syncs and closes the files a write creates, on syncWorkers
+// goroutines, while the write creates the next ones.
+type syncer struct {
+	files chan stagedFile
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	errs  []error
+}
+
+func newSyncer() *syncer {
+	s := &syncer{files: make(chan stagedFile, syncWorkers)}
+	for range syncWorkers {
+		s.wg.Go(func() {
+			for f := range s.files {
+				err := f.Sync()
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					s.mu.Lock()
+					s.errs = append(s.errs, err)
+					s.mu.Unlock()
+				}
+			}
+		})
 	}
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Go(func() { errs[i] = syncDir(name) })
+	return s
+}
+
+// create creates the file name with data; wait says whether it is durable.
+func (s *syncer) create(name string, data []byte) error {
+	f, err := createFile(name, data)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	s.files <- f
+	return nil
+}
+
+// wait waits until every file created is synced and closed.
+func (s *syncer) wait() error {
+	close(s.files)
+	s.wg.Wait()
+	return errors.Join(s.errs...)
 }
 
 func syncDir(name string) error {
