@@ -17,3 +17,5 @@ func createFile(name string, data []byte) (stagedFile, error) {
 	}
 	return f, nil
 }
+
+func rename(oldpath, newpath string) error { return os.Rename(oldpath, newpath) }

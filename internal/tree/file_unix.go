@@ -5,6 +5,7 @@ package tree
 import (
 	"io"
 	"io/fs"
+	"os"
 	"syscall"
 )
 
@@ -71,4 +72,14 @@ func retry(f func() error) error {
 			return err
 		}
 	}
+}
+
+// rename is os.Rename without its Lstat of newpath (which refuses to
+// replace a directory): the write puts files only where plan found no file
+// or a regular one, and rename(2) refuses a directory there by itself.
+func rename(oldpath, newpath string) error {
+	if err := retry(func() error { return syscall.Rename(oldpath, newpath) }); err != nil {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+	}
+	return nil
 }

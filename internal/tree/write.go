@@ -513,7 +513,7 @@ func apply(dir string, verify bool) error {
 		if err := step("put " + u.Path); err != nil {
 			return err
 		}
-		if err := os.Rename(staged, name); err != nil {
+		if err := rename(staged, name); err != nil {
 			return err
 		}
 	}
