@@ -59,6 +59,23 @@ func BenchmarkWriteEmpty(b *testing.B) {
 	b.ReportMetric(float64(cpu)/1e6/float64(n), "cpu-ms/op")
 }
 
+// BenchmarkWriteUnchanged is the write of `authstack build` of 50
+// components over its own unchanged tree: it reads every file and writes
+// nothing.
+func BenchmarkWriteUnchanged(b *testing.B) {
+	tr := compiled50(b)
+	dir := b.TempDir()
+	if err := tr.Write(dir); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tr.Write(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // compiled50 is the tree of the reference stack grown to 50 components.
 func compiled50(b *testing.B) *tree.Tree {
 	b.Helper()

@@ -83,3 +83,36 @@ func rename(oldpath, newpath string) error {
 	}
 	return nil
 }
+
+// readFile reads the regular file name, about size bytes long, as
+// os.ReadFile does with three system calls fewer per file (see rawFile),
+// and without following a link put there since it was found a file.
+func readFile(name string, size int64) ([]byte, error) {
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	defer syscall.Close(fd)
+	data := make([]byte, 0, size+1) // +1: the read that finds the end
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		var n int
+		err := retry(func() (err error) {
+			n, err = syscall.Read(fd, data[len(data):cap(data)])
+			return err
+		})
+		if err != nil {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+		}
+		if n == 0 {
+			return data, nil
+		}
+		data = data[:len(data)+n]
+	}
+}

@@ -188,7 +188,7 @@ func inspect(name string, like []byte, likeSum string) (fileState, error) {
 	if !fi.Mode().IsRegular() {
 		return fileState{exists: true}, nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := readFile(name, fi.Size())
 	if err != nil {
 		return fileState{}, err
 	}
@@ -202,17 +202,17 @@ func inspect(name string, like []byte, likeSum string) (fileState, error) {
 // readManifest returns the files that the last build recorded as its own.
 func readManifest(dir string) (Owned, error) {
 	name := filepath.Join(dir, filepath.FromSlash(ManifestPath))
-	st, err := inspect(name, nil, "")
+	fi, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Owned{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
-	if !st.exists {
-		return Owned{}, nil
-	}
-	if !st.regular {
+	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("write %s: %s is not a regular file; authstack keeps its record of generated files there: move it away", dir, name)
 	}
-	data, err := os.ReadFile(name)
+	data, err := readFile(name, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
