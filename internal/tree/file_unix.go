@@ -19,9 +19,8 @@ type rawFile struct {
 }
 
 // createFile creates name, which must not exist (it is in a staging
-// directory this build made: a link there is not ours to follow), writes
-// data and asks the system to start writing it to the disk. The caller
-// syncs and closes it.
+// directory this build made: a link there is not ours to follow), and
+// writes data. The caller syncs and closes it.
 func createFile(name string, data []byte) (stagedFile, error) {
 	var fd int
 	err := retry(func() (err error) {
@@ -47,7 +46,6 @@ func createFile(name string, data []byte) (stagedFile, error) {
 		}
 		data = data[n:]
 	}
-	startWriteback(fd)
 	return f, nil
 }
 

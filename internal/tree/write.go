@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // How Write changes a directory, and why an interruption at any moment
@@ -402,7 +404,8 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	s := newSyncer()
+	var s syncer
+	defer s.close()
 	put := func(name, staged string, data []byte) error {
 		if err := step("stage " + name); err != nil {
 			return err
@@ -411,15 +414,13 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	}
 	for _, u := range p.Put {
 		if err := put(u.Path, u.Staged, files[u.Path]); err != nil {
-			s.wait()
 			return err
 		}
 	}
 	if err := put(planName, planName, planData); err != nil {
-		s.wait()
 		return err
 	}
-	if err := s.wait(); err != nil {
+	if err := s.sync(); err != nil {
 		return err
 	}
 	if err := syncDir(staging); err != nil {
@@ -567,58 +568,78 @@ type stagedFile interface {
 	Close() error
 }
 
-// syncWorkers is how many fsyncs a write has under way at once. The staged
-// files must be durable before the commit (after a power cut, the commit
-// must not point at empty files), and one fsync after the other costs more
-// than the whole build: each waits for its own journal commit and disk
-// flush. Under way together, they share them. A few dozen are as fast as
-// one per file, without a thread for each.
-const syncWorkers = 32
+// The staged files must be durable before the commit: after a power cut,
+// the commit must not point at empty files. One fsync after the other costs
+// more than the whole build (each waits for its own disk writes and cache
+// flush); under way together, they share them. And only once every file is
+// created: the fsync of a new file also writes its directory (ext4 without
+// a journal, as on the project machine), which each create changes again.
+const (
+	// syncWorkers is how many fsyncs are under way at once, each holding
+	// a thread: a few dozen are as fast as one per file.
+	syncWorkers = 32
+	// maxOpen is how many created files may wait for their fsync: well
+	// under the usual limits on open files (and a create that meets the
+	// limit syncs those first).
+	maxOpen = 512
+)
 
-// syncer syncs and closes the files a write creates, on syncWorkers
-// goroutines, while the write creates the next ones.
+// syncer creates files, keeping them open, and syncs them on the
+// descriptor that wrote them.
 type syncer struct {
-	files chan stagedFile
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	errs  []error
+	open []stagedFile
 }
 
-func newSyncer() *syncer {
-	s := &syncer{files: make(chan stagedFile, syncWorkers)}
-	for range syncWorkers {
-		s.wg.Go(func() {
-			for f := range s.files {
+// create creates the file name with data; sync makes it durable.
+func (s *syncer) create(name string, data []byte) error {
+	f, err := createFile(name, data)
+	if errors.Is(err, syscall.EMFILE) && len(s.open) > 0 {
+		if err := s.sync(); err != nil {
+			return err
+		}
+		f, err = createFile(name, data)
+	}
+	if err != nil {
+		return err
+	}
+	s.open = append(s.open, f)
+	if len(s.open) >= maxOpen {
+		return s.sync()
+	}
+	return nil
+}
+
+// sync syncs and closes the files created since the last sync.
+func (s *syncer) sync() error {
+	files := make(chan stagedFile)
+	errs := make([]error, syncWorkers)
+	var wg sync.WaitGroup
+	for w := range min(syncWorkers, len(s.open)) {
+		wg.Go(func() {
+			for f := range files {
 				err := f.Sync()
 				if cerr := f.Close(); err == nil {
 					err = cerr
 				}
-				if err != nil {
-					s.mu.Lock()
-					s.errs = append(s.errs, err)
-					s.mu.Unlock()
-				}
+				errs[w] = cmp.Or(errs[w], err)
 			}
 		})
 	}
-	return s
-}
-
-// create creates the file name with data; wait says whether it is durable.
-func (s *syncer) create(name string, data []byte) error {
-	f, err := createFile(name, data)
-	if err != nil {
-		return err
+	for _, f := range s.open {
+		files <- f
 	}
-	s.files <- f
-	return nil
+	close(files)
+	wg.Wait()
+	s.open = s.open[:0]
+	return errors.Join(errs...)
 }
 
-// wait waits until every file created is synced and closed.
-func (s *syncer) wait() error {
-	close(s.files)
-	s.wg.Wait()
-	return errors.Join(s.errs...)
+// close closes the files not synced yet: the write gives up.
+func (s *syncer) close() {
+	for _, f := range s.open {
+		f.Close()
+	}
+	s.open = nil
 }
 
 func syncDir(name string) error {
