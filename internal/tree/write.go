@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // How Write changes a directory, and why an interruption at any moment
@@ -404,8 +403,7 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	var s syncer
-	defer s.close()
+	s := newSyncer()
 	put := func(name, staged string, data []byte) error {
 		if err := step("stage " + name); err != nil {
 			return err
@@ -414,13 +412,15 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	}
 	for _, u := range p.Put {
 		if err := put(u.Path, u.Staged, files[u.Path]); err != nil {
+			s.wait()
 			return err
 		}
 	}
 	if err := put(planName, planName, planData); err != nil {
+		s.wait()
 		return err
 	}
-	if err := s.sync(); err != nil {
+	if err := s.wait(); err != nil {
 		return err
 	}
 	if err := syncDir(staging); err != nil {
@@ -568,78 +568,58 @@ type stagedFile interface {
 	Close() error
 }
 
-// The staged files must be durable before the commit: after a power cut,
-// the commit must not point at empty files. One fsync after the other costs
-// more than the whole build (each waits for its own disk writes and cache
-// flush); under way together, they share them. And only once every file is
-// created: the fsync of a new file also writes its directory (ext4 without
-// a journal, as on the project machine), which each create changes again.
-const (
-	// syncWorkers is how many fsyncs are under way at once, each holding
-	// a thread: a few dozen are as fast as one per file.
-	syncWorkers = 32
-	// maxOpen is how many created files may wait for their fsync: well
-	// under the usual limits on open files (and a create that meets the
-	// limit syncs those first).
-	maxOpen = 512
-)
+// syncWorkers is how many fsyncs a write has under way at once. The
+// staged files must be durable before the commit (after a power cut, the
+// commit must not point at empty files), and one fsync after the other
+// costs more than the whole build: each waits for its own journal commit
+// or disk writes, and a cache flush. Under way together, they share them,
+// and they wait while the write creates the next files. A few dozen are as
+// fast as one per file, without a thread blocked in fsync for each.
+// BenchmarkWriteEmpty on a new ext4 with a journal (a loop device on the
+// project machine), medians: 112 ms with the files synced on 32 goroutines
+// once all are written, 85 ms while the next are written (152 ms before:
+// each file reopened for its fsync, on a goroutine of its own).
+const syncWorkers = 32
 
-// syncer creates files, keeping them open, and syncs them on the
-// descriptor that wrote them.
+// syncer syncs and closes, on syncWorkers goroutines, the files a write
+// creates, on the descriptors that wrote them.
 type syncer struct {
-	open []stagedFile
+	files chan stagedFile
+	wg    sync.WaitGroup
+	errs  []error // one per goroutine
 }
 
-// create creates the file name with data; sync makes it durable.
-func (s *syncer) create(name string, data []byte) error {
-	f, err := createFile(name, data)
-	if errors.Is(err, syscall.EMFILE) && len(s.open) > 0 {
-		if err := s.sync(); err != nil {
-			return err
-		}
-		f, err = createFile(name, data)
-	}
-	if err != nil {
-		return err
-	}
-	s.open = append(s.open, f)
-	if len(s.open) >= maxOpen {
-		return s.sync()
-	}
-	return nil
-}
-
-// sync syncs and closes the files created since the last sync.
-func (s *syncer) sync() error {
-	files := make(chan stagedFile)
-	errs := make([]error, syncWorkers)
-	var wg sync.WaitGroup
-	for w := range min(syncWorkers, len(s.open)) {
-		wg.Go(func() {
-			for f := range files {
+func newSyncer() *syncer {
+	s := &syncer{files: make(chan stagedFile, syncWorkers), errs: make([]error, syncWorkers)}
+	for w := range syncWorkers {
+		s.wg.Go(func() {
+			for f := range s.files {
 				err := f.Sync()
 				if cerr := f.Close(); err == nil {
 					err = cerr
 				}
-				errs[w] = cmp.Or(errs[w], err)
+				s.errs[w] = cmp.Or(s.errs[w], err)
 			}
 		})
 	}
-	for _, f := range s.open {
-		files <- f
-	}
-	close(files)
-	wg.Wait()
-	s.open = s.open[:0]
-	return errors.Join(errs...)
+	return s
 }
 
-// close closes the files not synced yet: the write gives up.
-func (s *syncer) close() {
-	for _, f := range s.open {
-		f.Close()
+// create creates the file name with data; wait says whether it is durable.
+func (s *syncer) create(name string, data []byte) error {
+	f, err := createFile(name, data)
+	if err != nil {
+		return err
 	}
-	s.open = nil
+	s.files <- f
+	return nil
+}
+
+// wait waits until every file created is synced and closed.
+func (s *syncer) wait() error {
+	close(s.files)
+	s.wg.Wait()
+	return errors.Join(s.errs...)
 }
 
 func syncDir(name string) error {
