@@ -573,13 +573,14 @@ type stagedFile interface {
 // commit must not point at empty files), and one fsync after the other
 // costs more than the whole build: each waits for its own journal commit
 // or disk writes, and a cache flush. Under way together, they share them,
-// and they wait while the write creates the next files. A few dozen are as
-// fast as one per file, without a thread blocked in fsync for each.
-// BenchmarkWriteEmpty on a new ext4 with a journal (a loop device on the
-// project machine), medians: 112 ms with the files synced on 32 goroutines
-// once all are written, 85 ms while the next are written (152 ms before:
-// each file reopened for its fsync, on a goroutine of its own).
-const syncWorkers = 32
+// and they wait while the write creates the next files. BenchmarkWriteEmpty
+// on a new ext4 with a journal (a loop device on the project machine),
+// medians: 134, 95, 79, 71, 66 and 67 ms with 8, 16, 32, 64, 128 and 256
+// goroutines; 112 ms with 32 goroutines syncing only once every file is
+// written; 132-152 ms before (each file reopened for its fsync, on a
+// goroutine of its own). Go starts a thread only for the fsyncs that block
+// long: about ten for a build of 50 components.
+const syncWorkers = 128
 
 // syncer syncs and closes, on syncWorkers goroutines, the files a write
 // creates, on the descriptors that wrote them.
