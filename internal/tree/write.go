@@ -23,20 +23,24 @@ import (
 //  3. Plan: every generated path must be free, or hold a file that the
 //     manifest records with its current sum, or hold exactly the new
 //     content. Anything else is the user's: refuse, having changed nothing.
+//     No directory on the way may be a file or a symbolic link (which
+//     could lead outside); each is looked at once, under the lock.
 //  4. Stage: write every new file, the new manifest and a plan (what to put
 //     where, what to remove, with the sums each file had and will have)
-//     into .authstack/staging, and sync them (so that after a power cut the
-//     commit never points at empty files). The directory is untouched;
-//     an interrupted build leaves only the staging directory, which the
-//     next build removes: the old tree.
+//     into .authstack/staging, and sync them, all before the commit (so
+//     that after a power cut the commit never points at empty files), many
+//     at once and while the next are written (see syncWorkers). The
+//     directory is untouched; an interrupted build leaves only the staging
+//     directory, which the next build removes: the old tree.
 //  5. Commit: rename .authstack/staging to .authstack/commit. A rename is
 //     atomic: this is the moment the build happens.
 //  6. Apply: remove the old generated files the new tree lacks, then move
-//     each staged file to its place (a rename, atomic), the manifest last;
-//     then delete the plan and the commit directory. Every step can be
-//     done again, or found done (a staged file gone was moved; a file to
-//     remove that is gone was removed), so the next build, finding
-//     .authstack/commit, completes the interrupted one: the new tree.
+//     each staged file to its place (a rename, atomic; a missing directory
+//     is made first, one level at a time), the manifest last; then delete
+//     the plan and the commit directory. Every step can be done again, or
+//     found done (a staged file gone was moved; a file to remove that is
+//     gone was removed), so the next build, finding .authstack/commit,
+//     completes the interrupted one: the new tree.
 //
 // Each change in 4-6 is one system call preceded by a call to step, and
 // the tests kill the process at every one of them.
