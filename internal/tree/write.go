@@ -315,9 +315,11 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 // dirChecker checks, once per write, each directory on the way to the
 // paths that the write inspects or puts: a file or a symbolic link there
 // (which could lead outside the directory) makes the path unusable, and
-// under a missing directory nothing exists. A build holds the lock, so the
-// directories it checked or made stay as they were: the hundreds of files
-// of a build share a few dozen directories, each looked at once.
+// under a missing directory nothing exists. The hundreds of files of a
+// build share a few dozen directories: each is looked at once, and one the
+// write made is known empty. That holds for the rest of the write as a
+// check per file held for the next system calls: under the lock, no other
+// build changes the tree, and no check was ever one step with its rename.
 type dirChecker struct {
 	root string
 	seen map[string]dirState // by slash-separated path relative to root
