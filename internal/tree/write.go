@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,20 +23,24 @@ import (
 //  3. Plan: every generated path must be free, or hold a file that the
 //     manifest records with its current sum, or hold exactly the new
 //     content. Anything else is the user's: refuse, having changed nothing.
+//     No directory on the way may be a file or a symbolic link (which
+//     could lead outside); each is looked at once, under the lock.
 //  4. Stage: write every new file, the new manifest and a plan (what to put
 //     where, what to remove, with the sums each file had and will have)
-//     into .authstack/staging, and sync them (so that after a power cut the
-//     commit never points at empty files). The directory is untouched;
-//     an interrupted build leaves only the staging directory, which the
-//     next build removes: the old tree.
+//     into .authstack/staging, and sync them, all before the commit (so
+//     that after a power cut the commit never points at empty files), many
+//     at once and while the next are written (see syncWorkers). The
+//     directory is untouched; an interrupted build leaves only the staging
+//     directory, which the next build removes: the old tree.
 //  5. Commit: rename .authstack/staging to .authstack/commit. A rename is
 //     atomic: this is the moment the build happens.
 //  6. Apply: remove the old generated files the new tree lacks, then move
-//     each staged file to its place (a rename, atomic), the manifest last;
-//     then delete the plan and the commit directory. Every step can be
-//     done again, or found done (a staged file gone was moved; a file to
-//     remove that is gone was removed), so the next build, finding
-//     .authstack/commit, completes the interrupted one: the new tree.
+//     each staged file to its place (a rename, atomic; a missing directory
+//     is made first, one level at a time), the manifest last; then delete
+//     the plan and the commit directory. Every step can be done again, or
+//     found done (a staged file gone was moved; a file to remove that is
+//     gone was removed), so the next build, finding .authstack/commit,
+//     completes the interrupted one: the new tree.
 //
 // Each change in 4-6 is one system call preceded by a call to step, and
 // the tests kill the process at every one of them.
@@ -188,7 +193,7 @@ func inspect(name string, like []byte, likeSum string) (fileState, error) {
 	if !fi.Mode().IsRegular() {
 		return fileState{exists: true}, nil
 	}
-	data, err := os.ReadFile(name)
+	data, err := readFile(name, fi.Size())
 	if err != nil {
 		return fileState{}, err
 	}
@@ -202,17 +207,17 @@ func inspect(name string, like []byte, likeSum string) (fileState, error) {
 // readManifest returns the files that the last build recorded as its own.
 func readManifest(dir string) (Owned, error) {
 	name := filepath.Join(dir, filepath.FromSlash(ManifestPath))
-	st, err := inspect(name, nil, "")
+	fi, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Owned{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
-	if !st.exists {
-		return Owned{}, nil
-	}
-	if !st.regular {
+	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("write %s: %s is not a regular file; authstack keeps its record of generated files there: move it away", dir, name)
 	}
-	data, err := os.ReadFile(name)
+	data, err := readFile(name, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", dir, err)
 	}
@@ -241,6 +246,7 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 	paths = append(paths, ManifestPath) // last: it records what is done
 
 	p := &plan{}
+	dirs := newDirChecker(dir)
 	var problems []string
 	manifestSum, err := Sum(manifest)
 	if err != nil {
@@ -253,16 +259,19 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 				return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 			}
 		}
-		if why, err := ancestorProblem(dir, rel); err != nil {
+		why, missing, err := dirs.check(rel)
+		if err != nil {
 			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
 		} else if why != "" {
 			problems = append(problems, why)
 			continue
 		}
 		name := filepath.Join(dir, filepath.FromSlash(rel))
-		st, err := inspect(name, files[rel], newSum)
-		if err != nil {
-			return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+		var st fileState // in a directory that is missing, nothing exists
+		if !missing {
+			if st, err = inspect(name, files[rel], newSum); err != nil {
+				return nil, nil, fmt.Errorf("write %s: %w", dir, err)
+			}
 		}
 		switch {
 		case !st.exists:
@@ -303,25 +312,87 @@ func (t *Tree) plan(dir string) (*plan, map[string][]byte, error) {
 	return p, files, nil
 }
 
-// ancestorProblem says why rel's directories cannot be used: one of them is
-// a file or a symbolic link (which could lead outside dir).
-func ancestorProblem(dir, rel string) (string, error) {
-	parts := strings.Split(rel, "/")
-	cur := dir
-	for _, part := range parts[:len(parts)-1] {
-		cur = filepath.Join(cur, part)
-		fi, err := os.Lstat(cur)
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		if !fi.IsDir() {
-			return cur + " is not a directory", nil
-		}
+// dirChecker checks, once per write, each directory on the way to the
+// paths that the write inspects or puts: a file or a symbolic link there
+// (which could lead outside the directory) makes the path unusable, and
+// under a missing directory nothing exists. The hundreds of files of a
+// build share a few dozen directories: each is looked at once, and one the
+// write made is known empty. That holds for the rest of the write as a
+// check per file held for the next system calls: under the lock, no other
+// build changes the tree, and no check was ever one step with its rename.
+type dirChecker struct {
+	root string
+	seen map[string]dirState // by slash-separated path relative to root
+}
+
+type dirState struct {
+	missing bool
+	made    bool   // by this write: it was empty
+	why     string // why it cannot be used; "" if it can
+}
+
+func newDirChecker(root string) *dirChecker {
+	return &dirChecker{root: root, seen: map[string]dirState{}}
+}
+
+// check says why the directories of rel cannot be used, or whether one of
+// them is missing (then rel is missing too).
+func (c *dirChecker) check(rel string) (why string, missing bool, err error) {
+	d := path.Dir(rel)
+	if d == "." {
+		return "", false, nil
 	}
-	return "", nil
+	st, ok := c.seen[d]
+	if !ok {
+		if st.why, st.missing, err = c.check(d); err != nil {
+			return "", false, err
+		}
+		if parent := path.Dir(d); parent != "." && c.seen[parent].made {
+			st.missing = true
+		}
+		if st.why == "" && !st.missing {
+			name := filepath.Join(c.root, filepath.FromSlash(d))
+			fi, err := os.Lstat(name)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				st.missing = true
+			case err != nil:
+				return "", false, err
+			case !fi.IsDir():
+				st.why = name + " is not a directory"
+			}
+		}
+		c.seen[d] = st
+	}
+	return st.why, st.missing, nil
+}
+
+// mkdir makes rel's missing directories, each after a step.
+func (c *dirChecker) mkdir(rel string) error {
+	var missing []string
+	for d := path.Dir(rel); d != "." && c.seen[d].missing; d = path.Dir(d) {
+		missing = append(missing, d)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := step("mkdir " + d); err != nil {
+			return err
+		}
+		name := filepath.Join(c.root, filepath.FromSlash(d))
+		made := true
+		if err := os.Mkdir(name, 0o755); errors.Is(err, fs.ErrExist) {
+			// Made since it was checked, by someone else: it must be a
+			// directory, and not a link.
+			if fi, err := os.Lstat(name); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s appeared while the build was under way and is not a directory", name)
+			}
+			made = false
+		} else if err != nil {
+			return err
+		}
+		c.seen[d] = dirState{made: made}
+	}
+	return nil
 }
 
 // stage writes the new files and the plan into the staging directory, then
@@ -334,25 +405,31 @@ func stage(dir string, p *plan, files map[string][]byte) error {
 	if err := os.MkdirAll(staging, 0o755); err != nil {
 		return err
 	}
-	for _, u := range p.Put {
-		if err := step("stage " + u.Path); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(staging, u.Staged), files[u.Path], 0o644); err != nil {
-			return err
-		}
-	}
 	planData, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	if err := step("stage " + planName); err != nil {
+	s := newSyncer()
+	put := func(name, staged string, data []byte) error {
+		if err := step("stage " + name); err != nil {
+			return err
+		}
+		return s.create(filepath.Join(staging, staged), data)
+	}
+	for _, u := range p.Put {
+		if err := put(u.Path, u.Staged, files[u.Path]); err != nil {
+			s.wait()
+			return err
+		}
+	}
+	if err := put(planName, planName, planData); err != nil {
+		s.wait()
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(staging, planName), planData, 0o644); err != nil {
+	if err := s.wait(); err != nil {
 		return err
 	}
-	if err := syncAll(staging, p); err != nil {
+	if err := syncDir(staging); err != nil {
 		return err
 	}
 	if err := step("commit"); err != nil {
@@ -407,16 +484,26 @@ func apply(dir string, verify bool) error {
 			return err
 		}
 	}
+	// Checked after the removals: they may have removed directories.
+	dirs := newDirChecker(dir)
 	for _, u := range p.Put {
 		if !ownable(u.Path) && u.Path != ManifestPath {
 			return fmt.Errorf("%s: writes %q, outside bases/ and overlays/", planFile, u.Path)
 		}
 		staged := filepath.Join(commit, u.Staged)
-		if _, err := os.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
-			continue // moved already
+		if verify { // else just staged: all there
+			if _, err := os.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
+				continue // moved already
+			}
 		}
 		name := filepath.Join(dir, filepath.FromSlash(u.Path))
-		if verify {
+		why, missing, err := dirs.check(u.Path)
+		if err != nil {
+			return err
+		} else if why != "" {
+			return fmt.Errorf("%s; remove %s to give up the interrupted build", why, commit)
+		}
+		if verify && !missing {
 			st, err := inspect(name, nil, "")
 			if err != nil {
 				return err
@@ -425,24 +512,15 @@ func apply(dir string, verify bool) error {
 				return fmt.Errorf("%s changed while the build was under way; remove %s to give up the interrupted build", name, commit)
 			}
 		}
-		if why, err := ancestorProblem(dir, u.Path); err != nil {
-			return err
-		} else if why != "" {
-			return fmt.Errorf("%s; remove %s to give up the interrupted build", why, commit)
-		}
-		parent := filepath.Dir(name)
-		if _, err := os.Lstat(parent); errors.Is(err, fs.ErrNotExist) {
-			if err := step("mkdir " + path.Dir(u.Path)); err != nil {
-				return err
-			}
-			if err := os.MkdirAll(parent, 0o755); err != nil {
+		if missing {
+			if err := dirs.mkdir(u.Path); err != nil {
 				return err
 			}
 		}
 		if err := step("put " + u.Path); err != nil {
 			return err
 		}
-		if err := os.Rename(staged, name); err != nil {
+		if err := rename(staged, name); err != nil {
 			return err
 		}
 	}
@@ -490,20 +568,65 @@ func removeIfEmpty(name string) {
 	}
 }
 
-// syncAll makes the staged files and the staging directory durable before
-// the commit, all at once: a sync each in turn costs more than the build.
-func syncAll(staging string, p *plan) error {
-	names := []string{staging, filepath.Join(staging, planName)}
-	for _, u := range p.Put {
-		names = append(names, filepath.Join(staging, u.Staged))
+// stagedFile is a staged file, written, to sync and close.
+type stagedFile interface {
+	Sync() error
+	Close() error
+}
+
+// syncWorkers is how many fsyncs a write has under way at once. The
+// staged files must be durable before the commit (after a power cut, the
+// commit must not point at empty files), and one fsync after the other
+// costs more than the whole build: each waits for its own journal commit
+// or disk writes, and a cache flush. Under way together, they share them,
+// and they wait while the write creates the next files. BenchmarkWriteEmpty
+// on a new ext4 with a journal (a loop device on the project machine),
+// medians: 134, 95, 79, 71, 66 and 67 ms with 8, 16, 32, 64, 128 and 256
+// goroutines; 112 ms with 32 goroutines syncing only once every file is
+// written; 132-152 ms before (each file reopened for its fsync, on a
+// goroutine of its own). Go starts a thread only for the fsyncs that block
+// long: about ten for a build of 50 components.
+const syncWorkers = 128
+
+// syncer syncs and closes, on syncWorkers goroutines, the files a write
+// creates, on the descriptors that wrote them.
+type syncer struct {
+	files chan stagedFile
+	wg    sync.WaitGroup
+	errs  []error // one per goroutine
+}
+
+func newSyncer() *syncer {
+	s := &syncer{files: make(chan stagedFile, syncWorkers), errs: make([]error, syncWorkers)}
+	for w := range syncWorkers {
+		s.wg.Go(func() {
+			for f := range s.files {
+				err := f.Sync()
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				s.errs[w] = cmp.Or(s.errs[w], err)
+			}
+		})
 	}
-	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Go(func() { errs[i] = syncDir(name) })
+	return s
+}
+
+// create creates the file name with data; wait says whether it is durable.
+func (s *syncer) create(name string, data []byte) error {
+	f, err := createFile(name, data)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	s.files <- f
+	return nil
+}
+
+// wait waits until every file created is synced and closed.
+func (s *syncer) wait() error {
+	close(s.files)
+	s.wg.Wait()
+	return errors.Join(s.errs...)
 }
 
 func syncDir(name string) error {

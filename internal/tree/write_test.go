@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -484,5 +485,55 @@ func TestWriteUnchangedWritesNothing(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, "bases/frontend/service.yaml"))
 	if err != nil || !strings.Contains(string(got), "protocol: UDP") {
 		t.Errorf("the changed file was not written: %v", err)
+	}
+}
+
+// A first build into an empty directory makes every directory of the tree
+// (each level a step of its own): failing at any step leaves the
+// directory empty before the commit, and after it a directory that the
+// next run turns into exactly the new tree.
+func TestFirstWriteFailsAtEveryStep(t *testing.T) {
+	tr := compiled(t, "single")
+	want := t.TempDir()
+	var names []string
+	restore := tree.SetStep(func(name string) error { names = append(names, name); return nil })
+	err := tr.Write(want)
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNew := snapshot(t, want, nil)
+	for _, d := range []string{"bases", "bases/app", "overlays", "overlays/eks"} {
+		if !slices.Contains(names, "mkdir "+d) {
+			t.Fatalf("no step makes %s: %v", d, names)
+		}
+	}
+	for k, name := range names {
+		dir := t.TempDir()
+		n := 0
+		restore := tree.SetStep(func(string) error {
+			n++
+			if n == k+1 {
+				return errInjected
+			}
+			return nil
+		})
+		err := tr.Write(dir)
+		restore()
+		if err == nil || !strings.Contains(err.Error(), errInjected.Error()) {
+			t.Fatalf("step %d (%s): write returned %v", k, name, err)
+		}
+		if _, statErr := os.Stat(filepath.Join(dir, ".authstack/commit")); statErr != nil {
+			if got := snapshot(t, dir, nil); len(got) > 0 {
+				t.Errorf("failed at step %d (%s), before the commit: left %v", k, name, got)
+			}
+			continue
+		}
+		if err := tree.Recover(dir); err != nil {
+			t.Fatalf("step %d (%s): recover: %v", k, name, err)
+		}
+		if d := diff(snapshot(t, dir, nil), wantNew); d != "" {
+			t.Errorf("failed at step %d (%s), after the commit, then recovered: not the new tree: %s", k, name, d)
+		}
 	}
 }
