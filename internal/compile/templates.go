@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -86,7 +87,9 @@ func parseTemplates(fsys fs.FS, drop ...string) (*templates, error) {
 	}
 	t := &templates{shared: shared, overlays: map[string]*ast.File{}}
 	for _, f := range append(slices.Clip(shared), overlayFiles...) {
-		f.Decls = withoutFields(f.Decls, drop)
+		if len(drop) > 0 {
+			f.Decls = withoutUnusedImports(withoutFields(f.Decls, drop))
+		}
 	}
 	for _, f := range overlayFiles {
 		t.overlays[strings.TrimSuffix(path.Base(f.Filename), ".cue")] = f
@@ -136,6 +139,47 @@ func withoutFields(decls []ast.Decl, labels []string) []ast.Decl {
 		kept = append(kept, d)
 	}
 	return kept
+}
+
+// withoutUnusedImports drops from decls the imports that nothing else in
+// them names any more, as when withoutFields dropped the only fields that
+// used an import (CUE rejects an unused import).
+func withoutUnusedImports(decls []ast.Decl) []ast.Decl {
+	named := map[string]bool{}
+	for _, d := range decls {
+		if _, ok := d.(*ast.ImportDecl); ok {
+			continue
+		}
+		ast.Walk(d, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok {
+				named[id.Name] = true
+			}
+			return true
+		}, nil)
+	}
+	kept := decls[:0]
+	for _, d := range decls {
+		if imp, ok := d.(*ast.ImportDecl); ok {
+			imp.Specs = slices.DeleteFunc(imp.Specs, func(s *ast.ImportSpec) bool { return !named[importName(s)] })
+			if len(imp.Specs) == 0 {
+				continue
+			}
+		}
+		kept = append(kept, d)
+	}
+	return kept
+}
+
+// importName is the name a file refers to an import by.
+func importName(s *ast.ImportSpec) string {
+	if s.Name != nil {
+		return s.Name.Name
+	}
+	p, _ := strconv.Unquote(s.Path.Value)
+	if _, qualifier, ok := strings.Cut(p, ":"); ok {
+		return qualifier
+	}
+	return path.Base(p)
 }
 
 // packageName is the CUE package of the schema and templates.
