@@ -26,8 +26,8 @@ func TestPercent(t *testing.T) {
 	}
 }
 
-// SetTarget moves the pace: at BuildTarget, a live heap of 16 MiB may
-// quadruple before the next collection instead of doubling.
+// SetTarget moves the pace: at BuildTarget, a live heap of 32 MiB may
+// quadruple before the next collection instead of growing by a quarter.
 func TestSetTarget(t *testing.T) {
 	defer SetTarget(Target)
 	SetTarget(BuildTarget)
@@ -35,10 +35,10 @@ func TestSetTarget(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{8 << 20, 400},
-		{16 << 20, 300},
-		{32 << 20, 100},
-		{64 << 20, 25},
+		{16 << 20, 400},
+		{32 << 20, 300},
+		{64 << 20, 100},
+		{128 << 20, 25},
 	} {
 		if got := Percent(tc.live); got != tc.want {
 			t.Errorf("Percent(%d MiB) at %d MiB = %d, want %d", tc.live>>20, BuildTarget>>20, got, tc.want)
