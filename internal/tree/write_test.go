@@ -380,6 +380,19 @@ func stepNames(t *testing.T, old, nu *tree.Tree) []string {
 	return names
 }
 
+// failStep makes step k (from 0) of the writes that follow fail with
+// errInjected, until restore is called.
+func failStep(k int) (restore func()) {
+	n := 0
+	return tree.SetStep(func(string) error {
+		n++
+		if n == k+1 {
+			return errInjected
+		}
+		return nil
+	})
+}
+
 // A write that fails at any step (a full disk, say) leaves exactly the old
 // tree if it fails before the commit, and after it a directory that the
 // next run (Recover, which build calls first, or Write) turns into exactly
@@ -392,14 +405,7 @@ func TestWriteFailsAtEveryStep(t *testing.T) {
 	firstAfterCommit := -1
 	for k, name := range names {
 		dir := cloneDir(t, template)
-		n := 0
-		restore := tree.SetStep(func(string) error {
-			n++
-			if n == k+1 {
-				return errInjected
-			}
-			return nil
-		})
+		restore := failStep(k)
 		err := nu.Write(dir)
 		restore()
 		if !errors.Is(err, errInjected) && (err == nil || !strings.Contains(err.Error(), errInjected.Error())) {
@@ -510,14 +516,7 @@ func TestFirstWriteFailsAtEveryStep(t *testing.T) {
 	}
 	for k, name := range names {
 		dir := t.TempDir()
-		n := 0
-		restore := tree.SetStep(func(string) error {
-			n++
-			if n == k+1 {
-				return errInjected
-			}
-			return nil
-		})
+		restore := failStep(k)
 		err := tr.Write(dir)
 		restore()
 		if err == nil || !strings.Contains(err.Error(), errInjected.Error()) {
