@@ -22,15 +22,7 @@ func BenchmarkBuild50(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		stacks, err := schema.Stacks("stack.yaml", data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := compile.Compile(stacks[0], []*kyaml.RNode{secret})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := res.Tree.Write(dir); err != nil {
+		if err := compileStack(b, data, schema, secret).Write(dir); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -80,6 +72,12 @@ func BenchmarkWriteUnchanged(b *testing.B) {
 func compiled50(b *testing.B) *tree.Tree {
 	b.Helper()
 	data, schema, secret := stack50(b)
+	return compileStack(b, data, schema, secret)
+}
+
+// compileStack validates and compiles the stack data with its Secret.
+func compileStack(b *testing.B, data []byte, schema *spec.Schema, secret *kyaml.RNode) *tree.Tree {
+	b.Helper()
 	stacks, err := schema.Stacks("stack.yaml", data)
 	if err != nil {
 		b.Fatal(err)
