@@ -9,7 +9,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/authstack/authstack/internal/compile"
@@ -34,15 +33,7 @@ func renderObjects(t *testing.T, edit func(string) string, target string) map[st
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := kio.FromBytes(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs := map[string]*kyaml.RNode{}
-	for _, n := range nodes {
-		objs[n.GetKind()+"/"+n.GetName()] = n
-	}
-	return objs
+	return objectsOf(t, out)
 }
 
 // field is the YAML at a dotted path of an object ("" when absent).
