@@ -78,10 +78,10 @@ func writable(n *kyaml.Node) bool {
 	if n.Kind != kyaml.MappingNode {
 		return false
 	}
-	meta := lookup(n, kyaml.MetadataField)
 	if lookup(n, kyaml.BareSeqNodeWrappingKey) != nil {
 		return false
 	}
+	meta := lookup(n, kyaml.MetadataField)
 	if meta == nil {
 		return true
 	}
@@ -105,10 +105,8 @@ func writable(n *kyaml.Node) bool {
 
 // lookup is the value of key in mapping n, nil if none.
 func lookup(n *kyaml.Node, key string) *kyaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
+	if i := keyIndex(n, key); i >= 0 {
+		return n.Content[i+1]
 	}
 	return nil
 }
